@@ -1,0 +1,214 @@
+"""The one training engine that every estimator drives.
+
+Training is skorch's :class:`~skorch.NeuralNet` (history, callbacks, progress
+bar, validation split, ``KeyboardInterrupt`` handling), extended here with
+mixed precision on CUDA and whole-batch data loading. Inference goes through
+:func:`predict_batches`, which streams fixed-size batches so memory stays
+bounded whatever the number of images.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from skorch import NeuralNet
+from skorch.callbacks import ProgressBar
+from skorch.utils import TeeGenerator, to_tensor
+from torch.utils.data import Dataset
+
+
+def resolve_device(device) -> torch.device:
+    """``"auto"`` is CUDA when available, else the CPU; anything else is checked."""
+    if device == "auto" or device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda' or a torch device string, got "
+            f"{device!r}."
+        ) from None
+
+
+def resolve_seed(random_state) -> int:
+    """An int seed from ``random_state`` (None, int or RandomState)."""
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state) % (2**32)
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device):
+    """Seed torch inside the block and restore the caller's RNG state after."""
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def autocast(device: torch.device):
+    """Mixed precision on CUDA (bfloat16 where supported); nothing on the CPU."""
+    if device.type != "cuda":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast("cuda", dtype=dtype)
+
+
+def _batch_tensor(array: np.ndarray) -> torch.Tensor:
+    if not array.flags.writeable:
+        array = array.copy()
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+class ImageDataset(Dataset):
+    """Channels-last images (and optional targets) served a batch at a time.
+
+    ``DataLoader`` hands ``__getitems__`` the indices of a whole batch, so a
+    batch is one fancy-indexing copy instead of per-image tensors and a
+    collate.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray | None = None):
+        self.X = X
+        self.y = y
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitems__(self, indices):
+        indices = np.asarray(indices)
+        xb = _batch_tensor(self.X[indices])
+        yb = None if self.y is None else torch.from_numpy(self.y[indices])
+        return xb, yb
+
+    def __getitem__(self, index):
+        xb, yb = self.__getitems__([index])
+        return xb[0], None if yb is None else yb[0]
+
+
+def collate_batch(batch):
+    """The dataset already returns whole batches."""
+    return batch
+
+
+class GalaxyNet(NeuralNet):
+    """skorch's NeuralNet with mixed precision on CUDA and optional targets.
+
+    The module may return any structure that the criterion understands, and
+    the criterion receives ``y_true=None`` when there are no targets (the
+    self-supervised featurizers).
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if y_true is not None:
+            y_true = to_tensor(y_true, device=self.device)
+        return self.criterion_(y_pred, y_true)
+
+    def _grad_scaler(self, device):
+        scaler = getattr(self, "_scaler", None)
+        if scaler is None:
+            fp16 = device.type == "cuda" and not torch.cuda.is_bf16_supported()
+            scaler = self._scaler = torch.amp.GradScaler(device.type, enabled=fp16)
+        return scaler
+
+    def train_step(self, batch, **fit_params):
+        device = torch.device(self.device)
+        self._set_training(True)
+        self._zero_grad_optimizer(set_to_none=True)
+        Xi, yi = batch
+        with autocast(device):
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        scaler = self._grad_scaler(device)
+        scaler.scale(loss).backward()
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
+        for name in self._optimizers:
+            scaler.step(getattr(self, name + "_"))
+        scaler.update()
+        return {"loss": loss.detach(), "y_pred": y_pred}
+
+    def validation_step(self, batch, **fit_params):
+        with autocast(torch.device(self.device)):
+            return super().validation_step(batch, **fit_params)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_scaler", None)
+        return state
+
+
+def make_net(
+    module,
+    criterion,
+    *,
+    lr: float,
+    max_epochs: int,
+    batch_size: int,
+    device: torch.device,
+    verbose: int,
+    n_train: int,
+    valid_dataset=None,
+    optimizer=torch.optim.AdamW,
+    drop_last: bool = False,
+    **kwargs,
+) -> GalaxyNet:
+    """A :class:`GalaxyNet` configured from an estimator's parameters."""
+    from skorch.helper import predefined_split
+
+    batch_size = max(1, min(batch_size, n_train))
+    # a last batch of one image breaks batch normalisation in training mode
+    drop_last = drop_last or (n_train > batch_size and n_train % batch_size == 1)
+    callbacks = [("progress_bar", ProgressBar())] if verbose else []
+    return GalaxyNet(
+        module,
+        criterion=criterion,
+        optimizer=optimizer,
+        lr=lr,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        device=str(device),
+        verbose=verbose,
+        callbacks=callbacks,
+        train_split=None if valid_dataset is None else predefined_split(valid_dataset),
+        iterator_train__shuffle=True,
+        iterator_train__drop_last=drop_last,
+        iterator_train__collate_fn=collate_batch,
+        iterator_valid__collate_fn=collate_batch,
+        iterator_train__pin_memory=device.type == "cuda",
+        iterator_valid__pin_memory=device.type == "cuda",
+        **kwargs,
+    )
+
+
+def predict_batches(fn, X: np.ndarray, *, batch_size: int, device) -> np.ndarray:
+    """Apply ``fn`` to raw batches of ``X`` on ``device``; gather float32 rows.
+
+    Memory stays bounded by one batch plus the output array, whatever ``n``.
+    Every call of ``fn`` sees exactly ``batch_size`` rows (the last batch is
+    padded with repeats), so an image's output does not depend on which other
+    images share its batch: kernels pick their algorithm by batch shape.
+    """
+    device = torch.device(device)
+    out = None
+    with torch.inference_mode(), autocast(device):
+        for start in range(0, len(X), batch_size):
+            batch = X[start : start + batch_size]
+            n = len(batch)
+            if n < batch_size:
+                repeats = np.arange(batch_size - n) % len(X)
+                batch = np.concatenate([batch, X[repeats]])
+            xb = _batch_tensor(batch).to(device, non_blocking=True)
+            yb = fn(xb)[:n].float().cpu().numpy()
+            if out is None:
+                out = np.empty((len(X), *yb.shape[1:]), dtype=np.float32)
+            out[start : start + n] = yb
+    return out

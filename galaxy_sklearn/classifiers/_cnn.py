@@ -1,0 +1,282 @@
+"""CNNGalaxyClassifier: supervised CNNs on any registered backbone."""
+
+from __future__ import annotations
+
+import copy
+import os
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from .._base import GalaxyEstimatorMixin
+from .._validation import check_targets
+from ..nn import (
+    ImageInput,
+    build_backbone,
+    load_backbone_weights,
+    make_augmentation,
+    read_state_dict,
+)
+
+_IMAGENET_MEAN = (0.485, 0.456, 0.406)
+_IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class _ClassifierNet(nn.Module):
+    """Raw batches in, class logits out; a frozen backbone stays in eval mode."""
+
+    def __init__(
+        self, image_input, backbone, class_prior, augmentation=None, freeze=False
+    ):
+        super().__init__()
+        self.image_input = image_input
+        self.backbone = backbone
+        self.augmentation = augmentation
+        self.head = nn.Linear(backbone.out_features, len(class_prior))
+        with torch.no_grad():
+            # start from the (weighted) class frequencies rather than uniform
+            self.head.bias.copy_(torch.log(torch.as_tensor(class_prior)))
+        self.freeze = freeze
+        if freeze:
+            for param in backbone.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.freeze:
+            self.backbone.eval()
+        return self
+
+    def forward(self, x):
+        x = self.image_input.prepare(x)
+        if self.augmentation is not None:
+            x = self.augmentation(x)
+        return self.head(self.backbone(self.image_input.normalize(x)))
+
+    def proba(self, x):
+        return torch.softmax(self(x).float(), dim=1)
+
+
+class CNNGalaxyClassifier(GalaxyEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """A supervised convolutional galaxy classifier on any backbone.
+
+    Trains a backbone from :data:`galaxy_sklearn.nn.BACKBONES` plus a linear
+    head with cross-entropy, through the shared skorch engine. Labels may be
+    of any type (strings too).
+
+    Parameters
+    ----------
+    backbone : str, default="resnet18"
+        ``"simple_cnn"`` (the Galaxy10 CNN), ``"resnet18"``, ``"resnet50"`` or
+        any name registered with :func:`galaxy_sklearn.nn.register_backbone`.
+        ResNets get a gentler stem on small images (see the user guide).
+    pretrained : None, "imagenet", str, path-like or fitted MoCoFeaturizer, \
+default=None
+        Starting weights of the backbone: ``"imagenet"`` (torchvision's,
+        downloaded when asked and the network allows), a local path or URL of
+        a state dict (read with ``torch.load(weights_only=True)``), or a
+        fitted :class:`MoCoFeaturizer` with the same backbone, to fine-tune
+        its pretrained encoder.
+    freeze : bool, default=False
+        Keep the backbone's weights (and batch-norm statistics) fixed and
+        train only the head: a linear probe for transfer learning.
+    augmentation : {None, "geometric", "galaxy"} or nn.Module, default=None
+        Random views drawn for each training batch on the device; see
+        :func:`galaxy_sklearn.nn.make_augmentation`.
+    class_weight : None, "balanced" or dict, default=None
+        Weights of the classes in the loss, as in scikit-learn.
+    max_epochs : int, default=10
+        Passes over the training images.
+    batch_size : int, default=64
+        Images per optimisation step, and per batch in ``predict``.
+    lr : float, default=1e-3
+        AdamW learning rate.
+    device : str, default="auto"
+        ``"auto"`` trains on CUDA when present, else on the CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and augmentation; CPU fits with
+        the same seed are identical.
+    verbose : int, default=0
+        ``1`` shows a progress bar and a per-epoch log.
+    image_shape : tuple of int, default=None
+        ``(H, W)`` or ``(H, W, C)`` of flat 2-D input rows.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    net_ : skorch.NeuralNet
+        The trained network, its optimiser and history.
+    history_ : skorch.History
+        Per-epoch training loss and timing.
+    image_shape_ : tuple of int
+        ``(H, W, C)`` of the training images.
+    n_features_in_ : int
+        Pixel values per image, ``H * W * C``.
+    feature_names_in_ : ndarray of str
+        Column names, when fitted on a DataFrame.
+
+    Examples
+    --------
+    >>> from galaxy_sklearn import CNNGalaxyClassifier
+    >>> from galaxy_sklearn.datasets import GALAXY_CLASSES, make_galaxies
+    >>> X, y = make_galaxies(n_samples=40, image_size=16, random_state=0)
+    >>> names = [GALAXY_CLASSES[i] for i in y]
+    >>> clf = CNNGalaxyClassifier("simple_cnn", max_epochs=1, random_state=0)
+    >>> clf.fit(X, names).predict_proba(X).shape
+    (40, 5)
+    >>> clf.predict(X[:1])[0] in GALAXY_CLASSES
+    True
+    """
+
+    def __init__(
+        self,
+        backbone="resnet18",
+        *,
+        pretrained=None,
+        freeze=False,
+        augmentation=None,
+        class_weight=None,
+        max_epochs=10,
+        batch_size=64,
+        lr=1e-3,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        image_shape=None,
+    ):
+        self.backbone = backbone
+        self.pretrained = pretrained
+        self.freeze = freeze
+        self.augmentation = augmentation
+        self.class_weight = class_weight
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.image_shape = image_shape
+
+    def _check_params(self):
+        super()._check_params()
+        make_augmentation(self.augmentation)
+        pretrained = self.pretrained
+        if pretrained is None or pretrained == "imagenet":
+            return
+        if hasattr(pretrained, "net_") or hasattr(pretrained, "get_params"):
+            check_is_fitted(pretrained)
+            if getattr(pretrained, "backbone", None) != self.backbone:
+                raise ValueError(
+                    f"pretrained is a featurizer with backbone "
+                    f"{getattr(pretrained, 'backbone', None)!r}, but this classifier "
+                    f"uses backbone={self.backbone!r}; they must match."
+                )
+        elif not isinstance(pretrained, (str, os.PathLike)):
+            raise ValueError(
+                "pretrained must be None, 'imagenet', a path or URL of a state dict, "
+                f"or a fitted MoCoFeaturizer; got {type(pretrained).__name__}."
+            )
+
+    def _fit_targets(self, images, y):
+        y = check_targets(images, y, self)
+        check_classification_targets(y)
+        self._encoder = LabelEncoder().fit(y)
+        return self._encoder.transform(y).astype(np.int64)
+
+    def _class_weights(self, targets) -> np.ndarray:
+        classes = np.arange(len(self._encoder.classes_))
+        if self.class_weight is None:
+            return np.ones(len(classes))
+        return compute_class_weight(self.class_weight, classes=classes, y=targets)
+
+    def _criterion(self, targets):
+        weight = None
+        if self.class_weight is not None:
+            weight = torch.as_tensor(self._class_weights(targets), dtype=torch.float32)
+        return nn.CrossEntropyLoss(weight=weight)
+
+    def _build_module(self, images, targets):
+        pretrained = self.pretrained
+        n_bands, size = images.shape[-1], min(images.shape[1:3])
+        if hasattr(pretrained, "net_"):
+            source = pretrained.net_.module_
+            image_input = copy.deepcopy(source.image_input)
+            backbone = copy.deepcopy(source.backbone)
+        else:
+            imagenet = pretrained == "imagenet"
+            backbone = build_backbone(
+                self.backbone, n_bands, size, "imagenet" if imagenet else None
+            )
+            if imagenet and n_bands == 3:
+                image_input = ImageInput(_IMAGENET_MEAN, _IMAGENET_STD)
+            else:
+                image_input = self._image_input(images)
+            image_input.min_size = backbone.min_size
+            if pretrained is not None and not imagenet:
+                state = read_state_dict(pretrained, progress=bool(self.verbose))
+                load_backbone_weights(backbone, state)
+        counts = np.bincount(targets, minlength=len(self._encoder.classes_))
+        prior = counts * self._class_weights(targets)
+        prior = np.clip(prior / prior.sum(), 1e-12, None).astype(np.float32)
+        return _ClassifierNet(
+            image_input,
+            backbone,
+            class_prior=prior,
+            augmentation=make_augmentation(self.augmentation),
+            freeze=bool(self.freeze),
+        )
+
+    def fit(self, X, y):
+        """Train the network on labelled images.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W, C), (n, H, W) or (n, n_features)
+            Training images.
+        y : array-like of shape (n,)
+            Class labels of any type.
+
+        Returns
+        -------
+        self : CNNGalaxyClassifier
+        """
+        self._fit(X, y)
+        self.classes_ = self._encoder.classes_
+        del self._encoder
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W, C), (n, H, W) or (n, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n, n_classes), float64
+            Columns in the order of ``classes_``.
+        """
+        proba = self._forward("proba", X).astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Most probable class of each image.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W, C), (n, H, W) or (n, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]

@@ -1,0 +1,27 @@
+"""Plain PyTorch modules: backbones, the autoencoder, MoCo, augmentations.
+
+Nothing here knows about scikit-learn; the estimators are thin faces over
+these modules.
+"""
+
+from ._adapter import ImageInput
+from ._augment import GalaxyAugmentation, make_augmentation
+from ._autoencoder import ConvAutoencoder
+from ._backbones import BACKBONES, SimpleCNN, build_backbone, register_backbone
+from ._moco import MoCo, projection_head
+from ._weights import load_backbone_weights, read_state_dict
+
+__all__ = [
+    "BACKBONES",
+    "ConvAutoencoder",
+    "GalaxyAugmentation",
+    "ImageInput",
+    "MoCo",
+    "SimpleCNN",
+    "build_backbone",
+    "load_backbone_weights",
+    "make_augmentation",
+    "projection_head",
+    "read_state_dict",
+    "register_backbone",
+]

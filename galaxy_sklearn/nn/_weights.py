@@ -1,0 +1,81 @@
+"""Loading pretrained weights safely (tensors only, never pickled code)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+_PREFIXES = ("module.", "backbone.", "encoder_q.0.")
+
+
+def read_state_dict(source: str | os.PathLike, progress: bool = False) -> dict:
+    """Read a state dict from a local file or a URL with ``weights_only=True``.
+
+    Parameters
+    ----------
+    source : str or path-like
+        A file written by ``torch.save(model.state_dict(), path)``, or an
+        ``http(s)://`` URL of one (downloaded once into torch's hub cache).
+    progress : bool, default=False
+        Show a download progress bar.
+
+    Returns
+    -------
+    state_dict : dict of str to Tensor
+    """
+    text = os.fspath(source)
+    if text.startswith(("http://", "https://")):
+        state = torch.hub.load_state_dict_from_url(
+            text, map_location="cpu", progress=progress, weights_only=True
+        )
+    else:
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"No pretrained weights file at {path}.")
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # torch raises several types for bad files
+            raise ValueError(
+                f"Could not read {path} as a PyTorch state dict "
+                f"(loaded with weights_only=True): {exc}"
+            ) from exc
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise ValueError(
+            f"{text} does not hold a state dict (a mapping of names to tensors)."
+        )
+    return state
+
+
+def load_backbone_weights(backbone: nn.Module, state: dict) -> None:
+    """Copy ``state`` into ``backbone``, tolerating common prefixes and heads.
+
+    Raises ``ValueError`` naming the keys that do not fit.
+    """
+    cleaned = {}
+    for key, value in state.items():
+        for prefix in _PREFIXES:
+            if key.startswith(prefix):
+                key = key[len(prefix) :]
+        cleaned[key] = value
+    own = backbone.state_dict()
+    # the classifier head of a full model (torchvision's fc) is not ours to load
+    unexpected = [k for k in cleaned if k not in own and not k.startswith("fc.")]
+    missing = [k for k in own if k not in cleaned]
+    wrong = [
+        k
+        for k in own
+        if k in cleaned and tuple(cleaned[k].shape) != tuple(own[k].shape)
+    ]
+    if missing or unexpected or wrong:
+        raise ValueError(
+            "Pretrained weights do not fit the backbone: "
+            f"missing {missing[:5]}, unexpected {unexpected[:5]}, shape mismatch "
+            f"{wrong[:5]} (first five of each). Build the backbone for the same "
+            "image size and number of bands as the weights."
+        )
+    backbone.load_state_dict({k: cleaned[k] for k in own})

@@ -1,0 +1,50 @@
+"""scikit-learn's estimator checks over every public estimator."""
+
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from galaxy_sklearn import (
+    CAEFeaturizer,
+    CNNGalaxyClassifier,
+    LabelledOnlyClassifier,
+    MoCoFeaturizer,
+)
+
+# As imbalanced-learn's _set_checking_parameters: small settings for speed.
+CHECKING_PARAMETERS = {
+    "max_epochs": 1,
+    "batch_size": 16,
+    "random_state": 0,
+    "device": "cpu",
+}
+
+
+def _checking(estimator):
+    params = estimator.get_params()
+    estimator.set_params(
+        **{k: v for k, v in CHECKING_PARAMETERS.items() if k in params}
+    )
+    return estimator
+
+
+ESTIMATORS = [
+    _checking(CAEFeaturizer(latent_dim=8)),
+    _checking(MoCoFeaturizer()),
+    _checking(MoCoFeaturizer("simple_cnn")),
+    _checking(CNNGalaxyClassifier()),
+    _checking(CNNGalaxyClassifier("simple_cnn")),
+    LabelledOnlyClassifier(LogisticRegression()),
+]
+
+# Expected failures, each with its reason. None at present.
+EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {}
+
+
+@parametrize_with_checks(
+    ESTIMATORS,
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(
+        type(est).__name__, {}
+    ),
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
