@@ -7,7 +7,9 @@ any-angle rotation, flips, an isotropic zoom and a small shift. Zooms are
 isotropic on purpose: a crop that changes the aspect ratio changes a galaxy's
 apparent ellipticity, the very cue that separates round, in-between and
 cigar-shaped smooth galaxies. No hue shifts either: colour tells bulges from
-discs.
+discs. Pixels that a rotation or zoom brings in from outside the cutout are
+zero (sky-subtracted, no light): mirrored padding would copy a galaxy's wings
+into the corners and change its measured shape.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ class GalaxyAugmentation(nn.Module):
             1,
         )
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-        return F.grid_sample(x, grid, padding_mode="reflection", align_corners=False)
+        return F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
 
     def _blur(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
 
 
 def labelled_mask(y, unlabelled=-1) -> np.ndarray:
@@ -47,38 +52,39 @@ def _estimator_has(attr):
 class LabelledOnlyClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Train ``estimator`` on the rows that have a label; predict for all.
 
-    In ``make_pipeline(featurizer, LabelledOnlyClassifier(clf))`` the
-    featurizer learns from every image (it ignores ``y``) while ``clf`` sees
-    only the rows whose label is not ``unlabelled``: the usual semi-supervised
-    recipe with scikit-learn's ``-1`` convention for unlabelled rows.
+        In ``make_pipeline(featurizer, LabelledOnlyClassifier(clf))`` the
+        featurizer learns from every image (it ignores ``y``) while ``clf`` sees
+        only the rows whose label is not ``unlabelled``: the usual semi-supervised
+        recipe with scikit-learn's ``-1`` convention for unlabelled rows.
 
-    Parameters
-    ----------
-    estimator : classifier
-        Cloned and fitted on the labelled rows.
-    unlabelled : int or str, default=-1
-        Label value that marks a row as unlabelled.
+        Parameters
+        ----------
+        estimator : classifier
+            Cloned and fitted on the labelled rows.
+        unlabelled : int or str, default=-1
+            Label value that marks a row as unlabelled.
 
-    Attributes
-    ----------
-    estimator_ : classifier
-        The fitted clone.
-    classes_ : ndarray
-        Classes seen in the labelled rows (never ``unlabelled``).
-    n_labelled_ : int
-        Number of rows the classifier was trained on.
-    n_features_in_ : int
-        Features of the input.
+        Attributes
+        ----------
+        estimator_ : classifier
+            The fitted clone.
+        classes_ : ndarray
+            Classes seen in the labelled rows (never ``unlabelled``).
+        n_labelled_ : int
+            Number of rows the classifier was trained on.
+        n_features_in_ : int
+            Features of the input.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> X = np.array([[0.0], [1.0], [0.1], [0.9], [0.5]])
-    >>> y = np.array([0, 1, -1, -1, -1])
-    >>> clf = LabelledOnlyClassifier(LogisticRegression()).fit(X, y)
-    >>> clf.classes_, clf.n_labelled_
-    (array([0, 1]), 2)
+        Examples
+        --------
+        >>> import numpy as np
+    from scipy.sparse import issparse
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> X = np.array([[0.0], [1.0], [0.1], [0.9], [0.5]])
+        >>> y = np.array([0, 1, -1, -1, -1])
+        >>> clf = LabelledOnlyClassifier(LogisticRegression()).fit(X, y)
+        >>> clf.classes_, clf.n_labelled_
+        (array([0, 1]), 2)
     """
 
     def __init__(self, estimator, *, unlabelled=-1):
@@ -105,17 +111,20 @@ class LabelledOnlyClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 "LabelledOnlyClassifier requires y to be passed, but the target y "
                 "is None."
             )
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
         mask = labelled_mask(y, self.unlabelled)
         if not mask.any():
             raise ValueError(
                 f"Every row of y is unlabelled ({self.unlabelled!r}); at least one "
                 "labelled row is needed to fit the classifier."
             )
-        y = column_or_1d(y)
-        rows = np.flatnonzero(mask)
-        estimator = clone(self.estimator).fit(
-            _safe_indexing(X, rows), y[rows], **fit_params
-        )
+        if not mask.all():
+            if issparse(X):
+                X = X.tocsr()
+            rows = np.flatnonzero(mask)
+            X, y = _safe_indexing(X, rows), y[rows]
+        estimator = clone(self.estimator).fit(X, y, **fit_params)
         self.estimator_ = estimator
         self.classes_ = estimator.classes_
         self.n_labelled_ = int(mask.sum())

@@ -115,7 +115,7 @@ def test_dataframe_rows_record_feature_names():
 
 
 def test_to_layout_round_trips_each_layout():
-    images = np.random.RandomState(0).rand(2, 3, 4, 1)
+    images = np.random.RandomState(0).rand(2, 3, 4, 1).astype(np.float32)
     for X in (images, images[..., 0], images.reshape(2, -1)):
         cae = _fitted_cae(X, image_shape=(3, 4) if X.ndim == 2 else None)
         back = to_layout(check_images(X, estimator=cae, reset=False), cae)

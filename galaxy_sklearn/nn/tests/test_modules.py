@@ -87,7 +87,7 @@ def test_geometric_augmentation_keeps_a_galaxys_ellipticity():
         torch.arange(size) - size / 2 + 0.5,
         indexing="ij",
     )
-    galaxy = torch.exp(-((xx / 6.0) ** 2 + (yy / 2.4) ** 2))  # axis ratio 0.4
+    galaxy = torch.exp(-((xx / 10.0) ** 2 + (yy / 4.0) ** 2))  # axis ratio 0.4
     batch = galaxy.expand(16, 1, size, size).clone()
     aug = GalaxyAugmentation(blur=0.0, noise=0.0, brightness=0.0, shift=0.02)
     out = aug(batch)

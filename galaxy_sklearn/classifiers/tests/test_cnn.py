@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+import torch
+
+from galaxy_sklearn import CNNGalaxyClassifier, MoCoFeaturizer
+from galaxy_sklearn.datasets import GALAXY_CLASSES, make_galaxies
+
+TINY = {"max_epochs": 1, "batch_size": 16, "random_state": 0, "device": "cpu"}
+
+
+@pytest.fixture(scope="module")
+def galaxies():
+    X, y = make_galaxies(n_samples=700, image_size=24, random_state=0)
+    return X[:500], y[:500], X[500:], y[500:]
+
+
+def test_cnn_beats_chance_by_a_wide_margin(galaxies):
+    X, y, X_test, y_test = galaxies
+    clf = CNNGalaxyClassifier(
+        "simple_cnn", max_epochs=8, batch_size=32, random_state=0, device="cpu"
+    ).fit(X, y)
+    chance = np.bincount(y_test).max() / len(y_test)
+    assert clf.score(X_test, y_test) > chance + 0.3
+    assert clf.history_[-1, "train_loss"] < clf.history_[0, "train_loss"]
+
+
+def test_string_labels_and_probabilities(galaxies):
+    X, y, X_test, _ = galaxies
+    names = np.array(GALAXY_CLASSES)[y[:60]]
+    clf = CNNGalaxyClassifier("simple_cnn", **TINY).fit(X[:60], names)
+    assert list(clf.classes_) == sorted(GALAXY_CLASSES)
+    proba = clf.predict_proba(X_test[:10])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(clf.predict(X_test[:10])) <= set(GALAXY_CLASSES)
+
+
+def test_class_weight_changes_what_is_predicted(galaxies):
+    X, y, X_test, _ = galaxies
+    rare = (y[:80] == 2).astype(int)
+    plain = CNNGalaxyClassifier("simple_cnn", **TINY).fit(X[:80], rare)
+    balanced = CNNGalaxyClassifier("simple_cnn", class_weight="balanced", **TINY)
+    balanced.fit(X[:80], rare)
+    assert balanced.predict(X_test).mean() > plain.predict(X_test).mean()
+
+
+def test_freeze_trains_the_head_only(galaxies):
+    X, y, _, _ = galaxies
+    fits = {
+        name: CNNGalaxyClassifier("resnet18", **params, **TINY).fit(X[:40], y[:40])
+        for name, params in {
+            "initial": {"lr": 1e-12},
+            "frozen": {"freeze": True},
+            "trained": {},
+        }.items()
+    }
+    weights = {k: v.module_.backbone.state_dict() for k, v in fits.items()}
+    head = {k: v.module_.head.weight for k, v in fits.items()}
+    assert torch.equal(
+        weights["frozen"]["conv1.weight"], weights["initial"]["conv1.weight"]
+    )
+    assert not torch.equal(
+        weights["trained"]["conv1.weight"], weights["initial"]["conv1.weight"]
+    )
+    # a frozen backbone's batch-norm statistics do not move either
+    assert torch.equal(weights["frozen"]["bn1.running_mean"], torch.zeros(64))
+    assert not torch.equal(head["frozen"], head["initial"])
+
+
+def test_pretrained_weights_from_a_file(tmp_path, galaxies):
+    X, y, _, _ = galaxies
+    donor = CNNGalaxyClassifier("simple_cnn", **TINY).fit(X[:40], y[:40])
+    path = tmp_path / "simple_cnn.pt"
+    torch.save(donor.module_.backbone.state_dict(), path)
+    clf = CNNGalaxyClassifier("simple_cnn", pretrained=str(path), freeze=True, **TINY)
+    clf.fit(X[:40], y[:40])
+    for a, b in zip(
+        donor.module_.backbone.state_dict().values(),
+        clf.module_.backbone.state_dict().values(),
+    ):
+        assert torch.equal(a, b)
+    with pytest.raises(FileNotFoundError):
+        CNNGalaxyClassifier(pretrained=tmp_path / "nope.pt", **TINY).fit(X[:8], y[:8])
+
+
+def test_fine_tuning_a_fitted_moco_featurizer(galaxies):
+    X, y, _, _ = galaxies
+    moco = MoCoFeaturizer("simple_cnn", **TINY).fit(X[:48])
+    clf = CNNGalaxyClassifier("simple_cnn", pretrained=moco, freeze=True, **TINY)
+    clf.fit(X[:48], y[:48])
+    np.testing.assert_allclose(
+        clf.module_.backbone(clf.module_.image_input(torch.from_numpy(X[:4]))).detach(),
+        moco.transform(X[:4]),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    with pytest.raises(ValueError, match="must match"):
+        CNNGalaxyClassifier("resnet18", pretrained=moco, **TINY).fit(X[:8], y[:8])
+
+
+def test_pretrained_must_be_something_we_can_load(galaxies):
+    X, y, _, _ = galaxies
+    with pytest.raises(ValueError, match="pretrained must be"):
+        CNNGalaxyClassifier(pretrained=3.5, **TINY).fit(X[:8], y[:8])
+    with pytest.raises(ValueError, match="no ImageNet weights"):
+        CNNGalaxyClassifier("simple_cnn", pretrained="imagenet", **TINY).fit(
+            X[:8], y[:8]
+        )
