@@ -1,0 +1,43 @@
+import subprocess
+import sys
+
+import pandas as pd
+
+from galaxy_sklearn._cli import main
+
+
+def test_demo_writes_table_and_confusion_matrix(tmp_path, capsys):
+    code = main(
+        [
+            "demo",
+            "--n-samples", "150",
+            "--image-size", "16",
+            "--max-epochs", "1",
+            "--label-fraction", "0.3",
+            "--backbone", "simple_cnn",
+            "--device", "cpu",
+            "--output", str(tmp_path),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "CAE + LR" in printed and "MoCo + LR" in printed and "macro_f1" in printed
+    table = pd.read_csv(tmp_path / "results.csv")
+    assert len(table) == 3 and table["accuracy"].between(0, 1).all()
+    assert (table["labels"] == 36).all()  # 30% of 120 training galaxies
+    assert (tmp_path / "confusion_matrix.png").stat().st_size > 10_000
+
+
+def test_bad_option_is_a_clear_error(tmp_path, capsys):
+    assert main(["demo", "--label-fraction", "2", "--output", str(tmp_path)]) == 2
+    assert "label_fraction must be in (0, 1]" in capsys.readouterr().err
+
+
+def test_module_entry_point():
+    out = subprocess.run(
+        [sys.executable, "-m", "galaxy_sklearn", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "demo" in out.stdout
