@@ -26,12 +26,18 @@ def resolve_device(device) -> torch.device:
     if device == "auto" or device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(device)
+        resolved = torch.device(device)
     except (RuntimeError, TypeError):
         raise ValueError(
             f"device must be 'auto', 'cpu', 'cuda' or a torch device string, got "
             f"{device!r}."
         ) from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available here; "
+            "use device='auto' or 'cpu'."
+        )
+    return resolved
 
 
 def resolve_seed(random_state) -> int:

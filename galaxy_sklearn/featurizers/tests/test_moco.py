@@ -63,6 +63,13 @@ def test_same_seed_same_features_different_seed_different_features():
         ({"backbone": "nope"}, "Unknown backbone"),
         ({"max_epochs": 0}, "max_epochs"),
         ({"device": "gpu9"}, "device"),
+        pytest.param(
+            {"device": "cuda"},
+            "CUDA is not available",
+            marks=pytest.mark.skipif(
+                __import__("torch").cuda.is_available(), reason="has CUDA"
+            ),
+        ),
     ],
 )
 def test_invalid_parameters_are_reported_at_fit(params, match):

@@ -1,0 +1,50 @@
+import numpy as np
+import torch
+
+from galaxy_sklearn import CNNGalaxyClassifier
+from galaxy_sklearn._engine import ImageDataset, predict_batches, resolve_device
+from galaxy_sklearn.datasets import make_galaxies
+
+
+def test_fit_leaves_the_callers_random_state_alone():
+    X, y = make_galaxies(n_samples=20, image_size=16, random_state=0)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    CNNGalaxyClassifier("simple_cnn", max_epochs=1, random_state=0).fit(X, y)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_predict_batches_feeds_fixed_size_batches_and_keeps_order():
+    X = np.arange(10, dtype=np.float32).reshape(10, 1, 1, 1)
+    seen = []
+
+    def fn(batch):
+        seen.append(len(batch))
+        return batch.reshape(len(batch), 1) * 2
+
+    out = predict_batches(fn, X, batch_size=4, device="cpu")
+    assert seen == [4, 4, 4]
+    np.testing.assert_array_equal(out[:, 0], np.arange(10) * 2)
+    assert out.dtype == np.float32
+
+
+def test_dataset_serves_whole_batches_from_read_only_arrays():
+    X = np.arange(24, dtype=np.uint8).reshape(6, 2, 2, 1)
+    X.flags.writeable = False
+    xb, yb = ImageDataset(X, np.arange(6)).__getitems__([5, 0])
+    assert xb.dtype == torch.uint8 and xb.shape == (2, 2, 2, 1)
+    assert yb.tolist() == [5, 0]
+
+
+def test_auto_device_is_cuda_only_when_present():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+
+
+def test_verbose_shows_a_progress_bar_and_epoch_log(capsys):
+    X, y = make_galaxies(n_samples=20, image_size=16, random_state=0)
+    CNNGalaxyClassifier("simple_cnn", max_epochs=2, verbose=1, random_state=0).fit(X, y)
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out  # skorch's per-epoch table
+    assert "it/s" in captured.err or "%" in captured.err  # tqdm's bar
