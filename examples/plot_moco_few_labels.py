@@ -46,9 +46,9 @@ def few_label_pipeline(**moco_params):
 
 # lr=1e-12: the same encoder, left at its random initialisation
 baseline = few_label_pipeline(max_epochs=1, lr=1e-12).fit(X_train, y_few)
-moco = few_label_pipeline(
-    max_epochs=6, momentum=0.9, augmentation="geometric"
-).fit(X_train, y_few)
+moco = few_label_pipeline(max_epochs=6, momentum=0.9, augmentation="geometric").fit(
+    X_train, y_few
+)
 scores = {
     "random encoder + LR": baseline.score(X_test, y_test),
     "MoCo + LR": moco.score(X_test, y_test),

@@ -52,39 +52,38 @@ def _estimator_has(attr):
 class LabelledOnlyClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Train ``estimator`` on the rows that have a label; predict for all.
 
-        In ``make_pipeline(featurizer, LabelledOnlyClassifier(clf))`` the
-        featurizer learns from every image (it ignores ``y``) while ``clf`` sees
-        only the rows whose label is not ``unlabelled``: the usual semi-supervised
-        recipe with scikit-learn's ``-1`` convention for unlabelled rows.
+    In ``make_pipeline(featurizer, LabelledOnlyClassifier(clf))`` the
+    featurizer learns from every image (it ignores ``y``) while ``clf`` sees
+    only the rows whose label is not ``unlabelled``: the usual semi-supervised
+    recipe with scikit-learn's ``-1`` convention for unlabelled rows.
 
-        Parameters
-        ----------
-        estimator : classifier
-            Cloned and fitted on the labelled rows.
-        unlabelled : int or str, default=-1
-            Label value that marks a row as unlabelled.
+    Parameters
+    ----------
+    estimator : classifier
+        Cloned and fitted on the labelled rows.
+    unlabelled : int or str, default=-1
+        Label value that marks a row as unlabelled.
 
-        Attributes
-        ----------
-        estimator_ : classifier
-            The fitted clone.
-        classes_ : ndarray
-            Classes seen in the labelled rows (never ``unlabelled``).
-        n_labelled_ : int
-            Number of rows the classifier was trained on.
-        n_features_in_ : int
-            Features of the input.
+    Attributes
+    ----------
+    estimator_ : classifier
+        The fitted clone.
+    classes_ : ndarray
+        Classes seen in the labelled rows (never ``unlabelled``).
+    n_labelled_ : int
+        Number of rows the classifier was trained on.
+    n_features_in_ : int
+        Features of the input.
 
-        Examples
-        --------
-        >>> import numpy as np
-    from scipy.sparse import issparse
-        >>> from sklearn.linear_model import LogisticRegression
-        >>> X = np.array([[0.0], [1.0], [0.1], [0.9], [0.5]])
-        >>> y = np.array([0, 1, -1, -1, -1])
-        >>> clf = LabelledOnlyClassifier(LogisticRegression()).fit(X, y)
-        >>> clf.classes_, clf.n_labelled_
-        (array([0, 1]), 2)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.array([[0.0], [1.0], [0.1], [0.9], [0.5]])
+    >>> y = np.array([0, 1, -1, -1, -1])
+    >>> clf = LabelledOnlyClassifier(LogisticRegression()).fit(X, y)
+    >>> clf.classes_, clf.n_labelled_
+    (array([0, 1]), 2)
     """
 
     def __init__(self, estimator, *, unlabelled=-1):
