@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
             "--n-samples 20000 --image-size 64 --max-epochs 50."
         ),
     )
-    demo.add_argument("--n-samples", type=int, default=1500)
+    demo.add_argument("--n-samples", type=int, default=2000)
     demo.add_argument("--image-size", type=int, default=24)
     demo.add_argument("--label-fraction", type=float, default=0.1)
     demo.add_argument("--max-epochs", type=int, default=5)

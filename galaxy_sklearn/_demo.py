@@ -51,7 +51,7 @@ def demo_models(*, max_epochs, backbone, device, random_state, verbose):
 
 def run_demo(
     *,
-    n_samples: int = 1500,
+    n_samples: int = 2000,
     image_size: int = 24,
     label_fraction: float = 0.1,
     max_epochs: int = 5,
@@ -66,7 +66,7 @@ def run_demo(
 
     Parameters
     ----------
-    n_samples : int, default=1500
+    n_samples : int, default=2000
         Synthetic galaxies generated; 80% train, 20% held out.
     image_size : int, default=24
         Side of the images in pixels.

@@ -65,8 +65,9 @@ class MoCoFeaturizer(
         Passes over the training images.
     batch_size : int, default=128
         Images per optimisation step, and per batch in ``transform``.
-    lr : float, default=1e-3
-        AdamW learning rate.
+    lr : float, default=3e-4
+        AdamW learning rate. Contrastive training is fragile at 1e-3: the
+        query encoder drifts faster than the momentum encoder can follow.
     device : str, default="auto"
         ``"auto"`` trains on CUDA when present, else on the CPU.
     random_state : int, RandomState instance or None, default=None
@@ -123,7 +124,7 @@ class MoCoFeaturizer(
         augmentation="galaxy",
         max_epochs=20,
         batch_size=128,
-        lr=1e-3,
+        lr=3e-4,
         device="auto",
         random_state=None,
         verbose=0,

@@ -20,7 +20,7 @@ def test_contrastive_pretraining_beats_the_same_encoder_at_random_init():
     X_test, y_test = make_galaxies(n_samples=500, image_size=16, random_state=1)
     params = {"batch_size": 64, "random_state": 0, "device": "cpu"}
     random_init = MoCoFeaturizer(max_epochs=1, lr=1e-12, **params).fit(X)
-    pretrained = MoCoFeaturizer(max_epochs=6, momentum=0.9, **params).fit(X)
+    pretrained = MoCoFeaturizer(max_epochs=6, **params).fit(X)
     random_acc = _probe_accuracy(random_init, X, y, X_test, y_test)
     moco_acc = _probe_accuracy(pretrained, X, y, X_test, y_test)
     assert moco_acc > random_acc + 0.03, (moco_acc, random_acc)
