@@ -24,14 +24,25 @@ _STATS_SAMPLE = 4096
 
 
 def channel_stats(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and std of scaled images (uint8 read as [0, 1])."""
+    """Per-channel mean and std of scaled images (uint8 read as [0, 1]).
+
+    Computed on an evenly spaced sample, a chunk at a time, so that the
+    float64 copy never exceeds a few hundred images.
+    """
     step = max(1, len(images) // _STATS_SAMPLE)
-    sample = images[::step].astype(np.float64)
-    if images.dtype == np.uint8:
-        sample /= 255.0
-    mean = sample.mean(axis=(0, 1, 2))
-    std = sample.std(axis=(0, 1, 2))
-    std = np.where(std > 0, std, 1.0)
+    total = np.zeros(images.shape[-1])
+    squares = np.zeros(images.shape[-1])
+    count = 0
+    for start in range(0, len(images), 256 * step):
+        chunk = images[start : start + 256 * step : step].astype(np.float64)
+        total += chunk.sum(axis=(0, 1, 2))
+        squares += np.square(chunk).sum(axis=(0, 1, 2))
+        count += chunk.size // images.shape[-1]
+    scale = 255.0 if images.dtype == np.uint8 else 1.0
+    mean = total / count
+    std = np.sqrt(np.maximum(squares / count - mean**2, 0.0)) / scale
+    mean /= scale
+    std = np.where(std > 1e-6 * np.maximum(np.abs(mean), 1.0), std, 1.0)
     return mean.astype(np.float32), std.astype(np.float32)
 
 

@@ -50,7 +50,11 @@ def resolve_seed(random_state) -> int:
 @contextlib.contextmanager
 def seeded(seed: int, device: torch.device):
     """Seed torch inside the block and restore the caller's RNG state after."""
-    devices = [device] if device.type == "cuda" else []
+    devices = []
+    if device.type == "cuda":
+        devices = [
+            torch.cuda.current_device() if device.index is None else device.index
+        ]
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
@@ -162,14 +166,11 @@ def make_net(
     device: torch.device,
     verbose: int,
     n_train: int,
-    valid_dataset=None,
     optimizer=torch.optim.AdamW,
     drop_last: bool = False,
     **kwargs,
 ) -> GalaxyNet:
     """A :class:`GalaxyNet` configured from an estimator's parameters."""
-    from skorch.helper import predefined_split
-
     batch_size = max(1, min(batch_size, n_train))
     # a last batch of one image breaks batch normalisation in training mode
     drop_last = drop_last or (n_train > batch_size and n_train % batch_size == 1)
@@ -184,7 +185,7 @@ def make_net(
         device=str(device),
         verbose=verbose,
         callbacks=callbacks,
-        train_split=None if valid_dataset is None else predefined_split(valid_dataset),
+        train_split=None,
         iterator_train__shuffle=True,
         iterator_train__drop_last=drop_last,
         iterator_train__collate_fn=collate_batch,

@@ -48,3 +48,16 @@ def test_verbose_shows_a_progress_bar_and_epoch_log(capsys):
     captured = capsys.readouterr()
     assert "train_loss" in captured.out  # skorch's per-epoch table
     assert "it/s" in captured.err or "%" in captured.err  # tqdm's bar
+
+
+def test_channel_stats_match_numpy_and_survive_constant_bands():
+    from galaxy_sklearn._base import channel_stats
+
+    rng = np.random.RandomState(0)
+    images = rng.randint(0, 256, size=(700, 5, 5, 2)).astype(np.uint8)
+    images[..., 1] = 7  # a constant band
+    mean, std = channel_stats(images)
+    scaled = images / 255.0
+    np.testing.assert_allclose(mean, scaled.mean(axis=(0, 1, 2)), rtol=1e-5)
+    np.testing.assert_allclose(std[0], scaled[..., 0].std(), rtol=1e-4)
+    assert std[1] == 1.0
