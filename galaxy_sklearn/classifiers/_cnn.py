@@ -192,9 +192,22 @@ default=None
 
     def _class_weights(self, targets) -> np.ndarray:
         classes = np.arange(len(self._encoder.classes_))
-        if self.class_weight is None:
+        class_weight = self.class_weight
+        if class_weight is None:
             return np.ones(len(classes))
-        return compute_class_weight(self.class_weight, classes=classes, y=targets)
+        if isinstance(class_weight, dict):
+            unknown = set(class_weight) - set(self._encoder.classes_.tolist())
+            if unknown:
+                raise ValueError(
+                    f"class_weight names classes {sorted(map(str, unknown))} that "
+                    f"are not in y (classes: {self._encoder.classes_.tolist()})."
+                )
+            # keyed by the user's labels; the loss sees encoded ones
+            class_weight = {
+                int(self._encoder.transform([label])[0]): weight
+                for label, weight in class_weight.items()
+            }
+        return compute_class_weight(class_weight, classes=classes, y=targets)
 
     def _criterion(self, targets):
         weight = None

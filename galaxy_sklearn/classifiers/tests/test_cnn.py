@@ -43,6 +43,19 @@ def test_class_weight_changes_what_is_predicted(galaxies):
     assert balanced.predict(X_test).mean() > plain.predict(X_test).mean()
 
 
+def test_class_weight_dict_is_keyed_by_the_users_labels(galaxies):
+    X, y, X_test, _ = galaxies
+    names = np.where(y[:80] == 2, "cigar", "other")
+    weighted = CNNGalaxyClassifier(
+        "simple_cnn", class_weight={"cigar": 1000.0, "other": 0.001}, **TINY
+    ).fit(X[:80], names)
+    assert (weighted.predict(X_test) == "cigar").mean() > 0.9
+    with pytest.raises(ValueError, match="not in y"):
+        CNNGalaxyClassifier("simple_cnn", class_weight={"bar": 2.0}, **TINY).fit(
+            X[:80], names
+        )
+
+
 def test_freeze_trains_the_head_only(galaxies):
     X, y, _, _ = galaxies
     fits = {
