@@ -94,6 +94,12 @@ class SimpleCNN(nn.Module):
     image_size : int
         Side of the (square) input images; sets the size of the first dense
         layer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> SimpleCNN(in_channels=3, image_size=69)(torch.zeros(2, 3, 69, 69)).shape
+    torch.Size([2, 60])
     """
 
     min_size = 8

@@ -13,7 +13,14 @@ from torch import nn
 
 
 def projection_head(in_features: int, out_features: int = 128) -> nn.Module:
-    """MoCo v2's two-layer MLP projection head."""
+    """MoCo v2's two-layer MLP projection head.
+
+    Examples
+    --------
+    >>> import torch
+    >>> projection_head(512, 128)(torch.zeros(4, 512)).shape
+    torch.Size([4, 128])
+    """
     return nn.Sequential(
         nn.Linear(in_features, in_features),
         nn.ReLU(inplace=True),

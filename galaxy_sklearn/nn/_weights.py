@@ -25,6 +25,15 @@ def read_state_dict(source: str | os.PathLike, progress: bool = False) -> dict:
     Returns
     -------
     state_dict : dict of str to Tensor
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> from galaxy_sklearn.nn import build_backbone
+    >>> path = tempfile.mkdtemp() + "/cnn.pt"
+    >>> torch.save(build_backbone("simple_cnn", 3, 16).state_dict(), path)
+    >>> sorted(read_state_dict(path))[:2]
+    ['features.0.bias', 'features.0.weight']
     """
     text = os.fspath(source)
     if text.startswith(("http://", "https://")):
@@ -55,6 +64,14 @@ def load_backbone_weights(backbone: nn.Module, state: dict) -> None:
     """Copy ``state`` into ``backbone``, tolerating common prefixes and heads.
 
     Raises ``ValueError`` naming the keys that do not fit.
+
+    Examples
+    --------
+    >>> from galaxy_sklearn.nn import build_backbone
+    >>> source = build_backbone("simple_cnn", 1, 16)
+    >>> target = build_backbone("simple_cnn", 1, 16)
+    >>> state = {"module." + k: v for k, v in source.state_dict().items()}
+    >>> load_backbone_weights(target, state)  # the "module." prefix is dropped
     """
     cleaned = {}
     for key, value in state.items():
