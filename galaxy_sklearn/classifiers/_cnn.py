@@ -228,10 +228,11 @@ default=None
                 self.backbone, n_bands, size, "imagenet" if imagenet else None
             )
             if imagenet and n_bands == 3:
-                image_input = ImageInput(_IMAGENET_MEAN, _IMAGENET_STD)
+                image_input = ImageInput(
+                    _IMAGENET_MEAN, _IMAGENET_STD, min_size=backbone.min_size
+                )
             else:
-                image_input = self._image_input(images)
-            image_input.min_size = backbone.min_size
+                image_input = self._image_input(images, min_size=backbone.min_size)
             if pretrained is not None and not imagenet:
                 state = read_state_dict(pretrained, progress=bool(self.verbose))
                 load_backbone_weights(backbone, state)

@@ -157,13 +157,11 @@ class MoCoFeaturizer(
         make_augmentation(self.augmentation)
 
     def _build_module(self, images, targets):
-        image_input = self._image_input(images)
         backbone = build_backbone(
             self.backbone, images.shape[-1], min(images.shape[1:3])
         )
-        image_input.min_size = backbone.min_size
         return MoCo(
-            image_input,
+            self._image_input(images, min_size=backbone.min_size),
             backbone,
             make_augmentation(self.augmentation),
             projection_dim=self.projection_dim,

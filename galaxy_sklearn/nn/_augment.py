@@ -14,6 +14,7 @@ into the corners and change its measured shape.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -195,8 +196,6 @@ def make_augmentation(augmentation) -> nn.Module | None:
             )
         return GalaxyAugmentation(**_PRESETS[augmentation])
     if isinstance(augmentation, nn.Module):
-        import copy
-
         return copy.deepcopy(augmentation)
     raise ValueError(
         f"augmentation must be None, one of {sorted(_PRESETS)} or an nn.Module, "
