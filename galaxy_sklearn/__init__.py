@@ -2,13 +2,15 @@
 
 Featurizers that learn from unlabelled galaxies (:class:`CAEFeaturizer`,
 :class:`MoCoFeaturizer`), supervised CNNs on any backbone
-(:class:`CNNGalaxyClassifier`), and synthetic galaxies to try them on
-(:func:`galaxy_sklearn.datasets.make_galaxies`).
+(:class:`CNNGalaxyClassifier`) and regressors of vote fractions
+(:class:`CNNGalaxyRegressor`), loaders of survey data and synthetic galaxies to
+try them on (:mod:`galaxy_sklearn.datasets`).
 """
 
 from ._validation import check_images
 from .classifiers import CNNGalaxyClassifier
 from .featurizers import CAEFeaturizer, MoCoFeaturizer
+from .regressors import CNNGalaxyRegressor
 from .semi_supervised import LabelledOnlyClassifier
 
 __version__ = "0.1.0.dev0"
@@ -16,6 +18,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CAEFeaturizer",
     "CNNGalaxyClassifier",
+    "CNNGalaxyRegressor",
     "LabelledOnlyClassifier",
     "MoCoFeaturizer",
     "__version__",

@@ -104,12 +104,17 @@ class GalaxyEstimatorMixin:
                 verbose=self.verbose,
                 n_train=len(images),
                 drop_last=drop_last,
+                callbacks=self._callbacks(),
             )
             net.fit(ImageDataset(images, targets), targets)
         record_images(self, X, images)
         self.net_ = net
         self.history_ = net.history
         return images
+
+    def _callbacks(self) -> list:
+        """Extra ``(name, skorch.Callback)`` pairs for training."""
+        return []
 
     def _fit_targets(self, images, y):
         """Targets to train on (None for the self-supervised featurizers)."""

@@ -168,13 +168,16 @@ def make_net(
     n_train: int,
     optimizer=torch.optim.AdamW,
     drop_last: bool = False,
+    callbacks=(),
     **kwargs,
 ) -> GalaxyNet:
     """A :class:`GalaxyNet` configured from an estimator's parameters."""
     batch_size = max(1, min(batch_size, n_train))
     # a last batch of one image breaks batch normalisation in training mode
     drop_last = drop_last or (n_train > batch_size and n_train % batch_size == 1)
-    callbacks = [("progress_bar", ProgressBar())] if verbose else []
+    callbacks = list(callbacks)
+    if verbose:
+        callbacks.append(("progress_bar", ProgressBar()))
     return GalaxyNet(
         module,
         criterion=criterion,

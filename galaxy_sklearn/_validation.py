@@ -215,9 +215,12 @@ def check_targets(X: np.ndarray, y, estimator) -> np.ndarray:
     return y
 
 
-def to_layout(images: np.ndarray, estimator) -> np.ndarray:
-    """Channels-last images back into the layout the estimator was fitted on."""
-    ndim = estimator._input_ndim
+def to_layout(images: np.ndarray, estimator=None, *, like=None) -> np.ndarray:
+    """Channels-last images back into the layout the estimator was fitted on.
+
+    With ``like``, into the layout of that input instead.
+    """
+    ndim = _ndim(like) if like is not None else estimator._input_ndim
     if ndim == 2:
         return images.reshape(images.shape[0], -1)
     if ndim == 3:

@@ -2,68 +2,19 @@
 
 from __future__ import annotations
 
-import copy
-import os
-
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from .._base import GalaxyEstimatorMixin
+from .._supervised import SupervisedCNNMixin
 from .._validation import check_targets
-from ..nn import (
-    ImageInput,
-    build_backbone,
-    load_backbone_weights,
-    make_augmentation,
-    read_state_dict,
-)
-
-_IMAGENET_MEAN = (0.485, 0.456, 0.406)
-_IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-class _ClassifierNet(nn.Module):
-    """Raw batches in, class logits out; a frozen backbone stays in eval mode."""
-
-    def __init__(
-        self, image_input, backbone, class_prior, augmentation=None, freeze=False
-    ):
-        super().__init__()
-        self.image_input = image_input
-        self.backbone = backbone
-        self.augmentation = augmentation
-        self.head = nn.Linear(backbone.out_features, len(class_prior))
-        with torch.no_grad():
-            # start from the (weighted) class frequencies rather than uniform
-            self.head.bias.copy_(torch.log(torch.as_tensor(class_prior)))
-        self.freeze = freeze
-        if freeze:
-            for param in backbone.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        if self.freeze:
-            self.backbone.eval()
-        return self
-
-    def forward(self, x):
-        x = self.image_input.prepare(x)
-        if self.augmentation is not None:
-            x = self.augmentation(x)
-        return self.head(self.backbone(self.image_input.normalize(x)))
-
-    def proba(self, x):
-        return torch.softmax(self(x).float(), dim=1)
-
-
-class CNNGalaxyClassifier(GalaxyEstimatorMixin, ClassifierMixin, BaseEstimator):
+class CNNGalaxyClassifier(SupervisedCNNMixin, ClassifierMixin, BaseEstimator):
     """A supervised convolutional galaxy classifier on any backbone.
 
     Trains a backbone from :data:`galaxy_sklearn.nn.BACKBONES` plus a linear
@@ -83,9 +34,12 @@ default=None
         a state dict (read with ``torch.load(weights_only=True)``), or a
         fitted :class:`MoCoFeaturizer` with the same backbone, to fine-tune
         its pretrained encoder.
-    freeze : bool, default=False
-        Keep the backbone's weights (and batch-norm statistics) fixed and
-        train only the head: a linear probe for transfer learning.
+    freeze : bool or int, default=False
+        ``True`` keeps the backbone's weights (and batch-norm statistics)
+        fixed and trains only the head: a linear probe. An int ``k`` trains
+        the head alone for the first ``k`` epochs, then the whole network
+        (linear probe, then fine-tuning), so a pretrained encoder is not
+        disturbed by the gradients of a random head.
     augmentation : {None, "geometric", "galaxy"} or nn.Module, default=None
         Random views drawn for each training batch on the device; see
         :func:`galaxy_sklearn.nn.make_augmentation`.
@@ -164,26 +118,6 @@ default=None
         self.verbose = verbose
         self.image_shape = image_shape
 
-    def _check_params(self):
-        super()._check_params()
-        make_augmentation(self.augmentation)
-        pretrained = self.pretrained
-        if pretrained is None or pretrained == "imagenet":
-            return
-        if hasattr(pretrained, "net_") or hasattr(pretrained, "get_params"):
-            check_is_fitted(pretrained)
-            if getattr(pretrained, "backbone", None) != self.backbone:
-                raise ValueError(
-                    f"pretrained is a featurizer with backbone "
-                    f"{getattr(pretrained, 'backbone', None)!r}, but this classifier "
-                    f"uses backbone={self.backbone!r}; they must match."
-                )
-        elif not isinstance(pretrained, (str, os.PathLike)):
-            raise ValueError(
-                "pretrained must be None, 'imagenet', a path or URL of a state dict, "
-                f"or a fitted MoCoFeaturizer; got {type(pretrained).__name__}."
-            )
-
     def _fit_targets(self, images, y):
         y = check_targets(images, y, self)
         check_classification_targets(y)
@@ -216,36 +150,11 @@ default=None
         return nn.CrossEntropyLoss(weight=weight)
 
     def _build_module(self, images, targets):
-        pretrained = self.pretrained
-        n_bands, size = images.shape[-1], min(images.shape[1:3])
-        if hasattr(pretrained, "net_"):
-            source = pretrained.net_.module_
-            image_input = copy.deepcopy(source.image_input)
-            backbone = copy.deepcopy(source.backbone)
-        else:
-            imagenet = pretrained == "imagenet"
-            backbone = build_backbone(
-                self.backbone, n_bands, size, "imagenet" if imagenet else None
-            )
-            if imagenet and n_bands == 3:
-                image_input = ImageInput(
-                    _IMAGENET_MEAN, _IMAGENET_STD, min_size=backbone.min_size
-                )
-            else:
-                image_input = self._image_input(images, min_size=backbone.min_size)
-            if pretrained is not None and not imagenet:
-                state = read_state_dict(pretrained, progress=bool(self.verbose))
-                load_backbone_weights(backbone, state)
         counts = np.bincount(targets, minlength=len(self._encoder.classes_))
         prior = counts * self._class_weights(targets)
         prior = np.clip(prior / prior.sum(), 1e-12, None).astype(np.float32)
-        return _ClassifierNet(
-            image_input,
-            backbone,
-            class_prior=prior,
-            augmentation=make_augmentation(self.augmentation),
-            freeze=bool(self.freeze),
-        )
+        # the head starts from the (weighted) class frequencies, not uniform
+        return self._supervised_net(images, len(prior), head_bias=np.log(prior))
 
     def fit(self, X, y):
         """Train the network on labelled images.

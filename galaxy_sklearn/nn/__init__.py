@@ -8,12 +8,15 @@ from ._adapter import ImageInput
 from ._augment import GalaxyAugmentation, make_augmentation
 from ._autoencoder import ConvAutoencoder
 from ._backbones import BACKBONES, SimpleCNN, build_backbone, register_backbone
+from ._gz2 import GZ2_TREE, GZ2DecisionTree
 from ._moco import MoCo, projection_head
 from ._weights import load_backbone_weights, read_state_dict
 
 __all__ = [
     "BACKBONES",
     "ConvAutoencoder",
+    "GZ2DecisionTree",
+    "GZ2_TREE",
     "GalaxyAugmentation",
     "ImageInput",
     "MoCo",

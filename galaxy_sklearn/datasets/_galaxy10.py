@@ -1,0 +1,270 @@
+"""Galaxy10 SDSS and Galaxy10 DECaLS, the astroNN HDF5 files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ._home import get_data_home
+
+
+@dataclass(frozen=True)
+class _Galaxy10File:
+    filename: str
+    url: str
+    sha256: str
+    image_size: int
+    n_images: int
+    class_names: tuple[str, ...]
+    survey: str
+
+
+# Class names as documented by astroNN (https://astronn.readthedocs.io,
+# "Galaxy10 DECaLS" and "Galaxy10 SDSS"). astroNN's DECaLS code calls class 3
+# "Smooth, Cigar shaped"; its documentation, followed here, says in-between.
+GALAXY10_VARIANTS = {
+    "decals": _Galaxy10File(
+        filename="Galaxy10_DECals.h5",
+        url="https://zenodo.org/records/10845026/files/Galaxy10_DECals.h5",
+        sha256="19aefc477c41bb7f77ff07599a6b82a038dc042f889a111b0d4d98bb755c1571",
+        image_size=256,
+        n_images=17736,
+        class_names=(
+            "Disturbed Galaxies",
+            "Merging Galaxies",
+            "Round Smooth Galaxies",
+            "In-between Round Smooth Galaxies",
+            "Cigar Shaped Smooth Galaxies",
+            "Barred Spiral Galaxies",
+            "Unbarred Tight Spiral Galaxies",
+            "Unbarred Loose Spiral Galaxies",
+            "Edge-on Galaxies without Bulge",
+            "Edge-on Galaxies with Bulge",
+        ),
+        survey="DESI Legacy Imaging Surveys (g, r, z)",
+    ),
+    "sdss": _Galaxy10File(
+        filename="Galaxy10.h5",
+        url="https://zenodo.org/records/10844811/files/Galaxy10.h5",
+        sha256="969a6b1cefcc36e09fffa86febd2f699a4aa19b837ba0427f01b0bc6ded458af",
+        image_size=69,
+        n_images=21785,
+        class_names=(
+            "Disk, Face-on, No Spiral",
+            "Smooth, Completely round",
+            "Smooth, in-between round",
+            "Smooth, Cigar shaped",
+            "Disk, Edge-on, Rounded Bulge",
+            "Disk, Edge-on, Boxy Bulge",
+            "Disk, Edge-on, No Bulge",
+            "Disk, Face-on, Tight Spiral",
+            "Disk, Face-on, Medium Spiral",
+            "Disk, Face-on, Loose Spiral",
+        ),
+        survey="SDSS (g, r, i)",
+    ),
+}
+
+_METADATA = ("ra", "dec", "redshift", "pxscale")
+
+
+def _variant(variant) -> _Galaxy10File:
+    try:
+        return GALAXY10_VARIANTS[variant]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"variant must be one of {sorted(GALAXY10_VARIANTS)}, got {variant!r}."
+        ) from None
+
+
+def fetch_galaxy10(variant="decals", *, data_home=None, download=True, progress=True):
+    """Path of a Galaxy10 HDF5 file in the data home, downloading it if asked.
+
+    A file already in the data home under its official name is used as it is.
+    A download comes from Zenodo through pooch and is checked against the
+    pinned SHA-256 before it is kept.
+
+    Parameters
+    ----------
+    variant : {"decals", "sdss"}, default="decals"
+        ``Galaxy10_DECals.h5`` (17,736 galaxies, 256x256, 2.7 GB) or
+        ``Galaxy10.h5`` (21,785 galaxies, 69x69, 200 MB).
+    data_home : str or path-like, default=None
+        See :func:`get_data_home`.
+    download : bool, default=True
+        Fetch the file when it is missing; with False a missing file raises.
+    progress : bool, default=True
+        Show a progress bar while downloading.
+
+    Returns
+    -------
+    path : pathlib.Path
+    """
+    spec = _variant(variant)
+    home = get_data_home(data_home)
+    path = home / spec.filename
+    if path.is_file():
+        return path
+    if not download:
+        raise FileNotFoundError(
+            f"{spec.filename} is not in the data home {os.fspath(home)!r}. Pass "
+            f"download=True to fetch it from {spec.url}, or put the file there."
+        )
+    import pooch
+
+    return type(path)(
+        pooch.retrieve(
+            spec.url,
+            known_hash=f"sha256:{spec.sha256}",
+            fname=spec.filename,
+            path=home,
+            progressbar=progress,
+        )
+    )
+
+
+def _read_rows(dataset, indices):
+    """Rows of an h5py dataset; h5py wants increasing, unique indices."""
+    if indices is None:
+        return dataset[()]
+    if isinstance(indices, slice):
+        return dataset[indices]
+    order = np.argsort(indices, kind="stable")
+    sorted_idx = indices[order]
+    unique, inverse = np.unique(sorted_idx, return_inverse=True)
+    rows = dataset[unique] if len(unique) else dataset[:0]
+    out = np.empty((len(indices), *rows.shape[1:]), dtype=rows.dtype)
+    out[order] = rows[inverse]
+    return out
+
+
+def _check_indices(indices, n):
+    if indices is None or isinstance(indices, slice):
+        return indices
+    indices = np.asarray(indices)
+    if indices.dtype == bool:
+        if indices.shape != (n,):
+            raise ValueError(f"A boolean mask must have shape ({n},).")
+        return np.flatnonzero(indices)
+    if indices.ndim != 1 or not np.issubdtype(indices.dtype, np.integer):
+        raise ValueError("indices must be a slice, a boolean mask or 1-D integers.")
+    if len(indices) and (indices.min() < -n or indices.max() >= n):
+        raise IndexError(f"indices out of range for {n} galaxies.")
+    return np.where(indices < 0, indices + n, indices)
+
+
+def load_galaxy10(
+    variant="decals",
+    *,
+    data_home=None,
+    download=False,
+    indices=None,
+    return_X_y=False,
+    progress=True,
+):
+    """Load Galaxy10 DECaLS or Galaxy10 SDSS (astroNN's HDF5 files).
+
+    The files hold ``images`` (n, H, W, 3) uint8 and ``ans`` (class labels);
+    DECaLS also ``ra``, ``dec``, ``redshift`` and ``pxscale``. Reading a subset
+    with ``indices`` touches only those rows, so the 2.7 GB DECaLS file need
+    not fit in memory.
+
+    Parameters
+    ----------
+    variant : {"decals", "sdss"}, default="decals"
+        Galaxy10 DECaLS (Walmsley et al. 2022 labels; 256x256, g r z) or
+        Galaxy10 SDSS (Galaxy Zoo 2 labels; 69x69, g r i).
+    data_home : str or path-like, default=None
+        Folder holding the file under its official name (see
+        :func:`get_data_home`).
+    download : bool, default=False
+        Fetch the file from Zenodo (pinned SHA-256) when it is missing.
+    indices : slice, boolean mask or array of int, default=None
+        Galaxies to read, in this order; None reads all.
+    return_X_y : bool, default=False
+        Return ``(images, target)`` instead of a Bunch.
+    progress : bool, default=True
+        Show a progress bar while downloading.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``images`` (n, H, W, 3) uint8, ``target`` (n,) int64, ``target_names``
+        (the ten astroNN class names), ``ra``, ``dec``, ``redshift`` and
+        ``pxscale`` for DECaLS, ``filename`` and ``DESCR``.
+    (images, target) : tuple
+        With ``return_X_y=True``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file is missing and ``download`` is False.
+    ValueError
+        The file is not HDF5 or lacks ``images``/``ans``, or they disagree.
+
+    Examples
+    --------
+    >>> from galaxy_sklearn.datasets import load_galaxy10
+    >>> X, y = load_galaxy10("sdss", download=True, indices=slice(0, 500),
+    ...                      return_X_y=True)  # doctest: +SKIP
+    >>> X.shape  # doctest: +SKIP
+    (500, 69, 69, 3)
+    """
+    import h5py
+
+    spec = _variant(variant)
+    path = fetch_galaxy10(
+        variant, data_home=data_home, download=download, progress=progress
+    )
+    try:
+        h5 = h5py.File(path, "r")
+    except OSError as exc:
+        raise ValueError(
+            f"{os.fspath(path)!r} is not a readable HDF5 file ({exc}); delete it "
+            "and load again with download=True."
+        ) from exc
+    with h5:
+        missing = [key for key in ("images", "ans") if key not in h5]
+        if missing:
+            raise ValueError(
+                f"{os.fspath(path)!r} lacks the datasets {missing}; it has "
+                f"{sorted(h5)}. Is it an astroNN Galaxy10 file?"
+            )
+        images_ds, ans = h5["images"], h5["ans"]
+        n = images_ds.shape[0]
+        if (
+            images_ds.ndim != 4
+            or images_ds.shape[-1] != 3
+            or images_ds.dtype != np.uint8
+        ):
+            raise ValueError(
+                f"{os.fspath(path)!r}: 'images' should be (n, H, W, 3) uint8, got "
+                f"{images_ds.shape} {images_ds.dtype}."
+            )
+        if ans.shape != (n,):
+            raise ValueError(
+                f"{os.fspath(path)!r}: 'ans' has shape {ans.shape}, expected ({n},)."
+            )
+        indices = _check_indices(indices, n)
+        target = _read_rows(ans, indices).astype(np.int64)
+        if len(target) and (target.min() < 0 or target.max() >= 10):
+            raise ValueError(f"{os.fspath(path)!r}: labels outside 0..9 in 'ans'.")
+        data = Bunch(
+            images=_read_rows(images_ds, indices),
+            target=target,
+            target_names=list(spec.class_names),
+            filename=os.fspath(path),
+            DESCR=(
+                f"Galaxy10 {variant.upper()}: {spec.survey} images with Galaxy Zoo "
+                f"labels, {n} galaxies in the file."
+            ),
+        )
+        for key in _METADATA:
+            if key in h5 and h5[key].shape == (n,):
+                data[key] = _read_rows(h5[key], indices)
+    if return_X_y:
+        return data.images, data.target
+    return data
