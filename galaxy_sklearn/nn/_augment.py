@@ -40,6 +40,10 @@ class GalaxyAugmentation(nn.Module):
         Range of the isotropic scale factor (>1 zooms in, a resized crop).
     shift : float, default=0.05
         Largest shift as a fraction of the image size.
+    aspect : tuple of float, default=(1.0, 1.0)
+        Range of a log-uniform aspect-ratio jitter of the zoom. Off by
+        default: it changes a galaxy's apparent axis ratio (kept for
+        ablations, as in the ``RandomResizedCrop`` of MoCo v2).
     blur : float, default=0.5
         Probability of a Gaussian blur with sigma drawn in ``blur_sigma``.
     blur_sigma : tuple of float, default=(0.1, 1.0)
@@ -67,6 +71,7 @@ class GalaxyAugmentation(nn.Module):
         flip: bool = True,
         zoom: tuple[float, float] = (0.8, 1.2),
         shift: float = 0.05,
+        aspect: tuple[float, float] = (1.0, 1.0),
         blur: float = 0.5,
         blur_sigma: tuple[float, float] = (0.1, 1.0),
         noise: float = 0.03,
@@ -77,6 +82,7 @@ class GalaxyAugmentation(nn.Module):
         self.flip = flip
         self.zoom = tuple(zoom)
         self.shift = shift
+        self.aspect = tuple(aspect)
         self.blur = blur
         self.blur_sigma = tuple(blur_sigma)
         self.noise = noise
@@ -85,8 +91,8 @@ class GalaxyAugmentation(nn.Module):
     def extra_repr(self) -> str:
         return (
             f"rotation={self.rotation}, flip={self.flip}, zoom={self.zoom}, "
-            f"shift={self.shift}, blur={self.blur}, noise={self.noise}, "
-            f"brightness={self.brightness}"
+            f"shift={self.shift}, aspect={self.aspect}, blur={self.blur}, "
+            f"noise={self.noise}, brightness={self.brightness}"
         )
 
     @staticmethod
@@ -106,14 +112,19 @@ class GalaxyAugmentation(nn.Module):
             if self.flip
             else torch.ones(n, device=x.device, dtype=x.dtype)
         )
+        ratio = torch.exp(
+            self._uniform(n, math.log(self.aspect[0]), math.log(self.aspect[1]), x)
+        ).sqrt()
         cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
+        sx, sy = mirror * ratio, 1.0 / ratio
         theta = torch.stack(
             [
                 torch.stack(
-                    [cos * mirror, -sin, self._uniform(n, -1, 1, x) * 2 * self.shift], 1
+                    [cos * sx, -sin * sy, self._uniform(n, -1, 1, x) * 2 * self.shift],
+                    1,
                 ),
                 torch.stack(
-                    [sin * mirror, cos, self._uniform(n, -1, 1, x) * 2 * self.shift], 1
+                    [sin * sx, cos * sy, self._uniform(n, -1, 1, x) * 2 * self.shift], 1
                 ),
             ],
             1,
@@ -148,7 +159,13 @@ class GalaxyAugmentation(nn.Module):
         if not self.training:
             return x
         n = x.shape[0]
-        if self.rotation or self.flip or self.shift or self.zoom != (1.0, 1.0):
+        if (
+            self.rotation
+            or self.flip
+            or self.shift
+            or self.zoom != (1.0, 1.0)
+            or self.aspect != (1.0, 1.0)
+        ):
             x = self._geometric(x)
         if self.blur > 0:
             x = self._blur(x)
