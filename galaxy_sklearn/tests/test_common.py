@@ -6,8 +6,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from galaxy_sklearn import (
     CAEFeaturizer,
     CNNGalaxyClassifier,
+    CNNGalaxyRegressor,
     LabelledOnlyClassifier,
     MoCoFeaturizer,
+)
+from galaxy_sklearn.preprocessing import (
+    AsinhStretch,
+    CenterCropResize,
+    PercentileStretch,
 )
 
 # As imbalanced-learn's _set_checking_parameters: small settings for speed.
@@ -33,7 +39,12 @@ ESTIMATORS = [
     _checking(MoCoFeaturizer("simple_cnn")),
     _checking(CNNGalaxyClassifier()),
     _checking(CNNGalaxyClassifier("simple_cnn")),
+    _checking(CNNGalaxyRegressor("simple_cnn")),
+    _checking(CNNGalaxyRegressor(freeze=1)).set_params(max_epochs=2),
     LabelledOnlyClassifier(LogisticRegression()),
+    CenterCropResize(crop=0.5, image_size=2),
+    AsinhStretch(),
+    PercentileStretch(),
 ]
 
 # Expected failures, each with its reason.

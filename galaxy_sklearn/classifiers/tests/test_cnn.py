@@ -110,6 +110,36 @@ def test_fine_tuning_a_fitted_moco_featurizer(galaxies):
         CNNGalaxyClassifier("resnet18", pretrained=moco, **TINY).fit(X[:8], y[:8])
 
 
+def test_freeze_for_k_epochs_then_fine_tune(galaxies):
+    X, y, _, _ = galaxies
+    moco = MoCoFeaturizer("simple_cnn", **TINY).fit(X[:48])
+    start = {k: v.clone() for k, v in moco.module_.backbone.state_dict().items()}
+    kwargs = {**TINY, "pretrained": moco, "freeze": 2}
+
+    def moved(clf):
+        backbone = clf.module_.backbone.state_dict()
+        return any(not torch.equal(backbone[k], start[k]) for k in start)
+
+    probe = CNNGalaxyClassifier("simple_cnn", **{**kwargs, "max_epochs": 2})
+    assert not moved(probe.fit(X[:48], y[:48]))  # two epochs of head only
+    tuned = CNNGalaxyClassifier("simple_cnn", **{**kwargs, "max_epochs": 3})
+    assert moved(tuned.fit(X[:48], y[:48]))  # the third trains everything
+    assert not tuned.module_.frozen
+    # the pretrained featurizer itself is untouched
+    assert all(
+        torch.equal(v, start[k]) for k, v in moco.module_.backbone.state_dict().items()
+    )
+    with pytest.raises(ValueError, match="freeze must be"):
+        CNNGalaxyClassifier(freeze=-1, **TINY).fit(X[:8], y[:8])
+
+
+def test_pretrained_featurizer_must_have_the_same_bands(galaxies):
+    X, y, _, _ = galaxies
+    moco = MoCoFeaturizer("simple_cnn", **TINY).fit(X[:48, :, :, :1])
+    with pytest.raises(ValueError, match="1 bands, but X has 3"):
+        CNNGalaxyClassifier("simple_cnn", pretrained=moco, **TINY).fit(X[:8], y[:8])
+
+
 def test_pretrained_must_be_something_we_can_load(galaxies):
     X, y, _, _ = galaxies
     with pytest.raises(ValueError, match="pretrained must be"):

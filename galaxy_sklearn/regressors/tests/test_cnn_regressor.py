@@ -1,0 +1,95 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from galaxy_sklearn import CNNGalaxyRegressor, MoCoFeaturizer
+from galaxy_sklearn.datasets import VOTE_COLUMNS, make_galaxies
+from galaxy_sklearn.metrics import gz2_rmse
+from galaxy_sklearn.nn import GZ2_TREE, GZ2DecisionTree
+
+
+@pytest.fixture(scope="module")
+def galaxies():
+    X, labels = make_galaxies(n_samples=60, image_size=16, random_state=0)
+    # vote fractions that depend on the class, consistent with the tree
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 0.5, size=(60, 37)) + 3 * (labels[:, None] == 0)
+    votes = GZ2DecisionTree()(torch.as_tensor(logits, dtype=torch.float32)).numpy()
+    return X, votes.astype(np.float64), labels
+
+
+def test_gz2_output_respects_the_tree(galaxies):
+    X, votes, _ = galaxies
+    reg = CNNGalaxyRegressor("simple_cnn", max_epochs=2, random_state=0)
+    pred = reg.fit(X, votes).predict(X)
+    assert reg.output_ == "gz2" and reg.n_outputs_ == 37
+    assert pred.shape == (60, 37) and pred.dtype == np.float64
+    assert pred.min() >= 0 and pred.max() <= 1
+    np.testing.assert_allclose(pred[:, :3].sum(1), 1, atol=1e-5)  # Q1
+    np.testing.assert_allclose(pred[:, 3:5].sum(1), pred[:, 1], atol=1e-5)  # Q2|1.2
+    np.testing.assert_allclose(pred[:, 15:18].sum(1), pred[:, 0], atol=1e-5)  # Q7|1.1
+
+
+def test_training_lowers_the_kaggle_rmse(galaxies):
+    X, votes, _ = galaxies
+    one = CNNGalaxyRegressor("simple_cnn", max_epochs=1, lr=3e-3, random_state=0)
+    many = CNNGalaxyRegressor("simple_cnn", max_epochs=15, lr=3e-3, random_state=0)
+    before = gz2_rmse(votes, one.fit(X, votes).predict(X))
+    after = gz2_rmse(votes, many.fit(X, votes).predict(X))
+    assert after < before
+    assert many.history_[-1, "train_loss"] < many.history_[0, "train_loss"]
+
+
+def test_dataframe_targets_and_single_output(galaxies):
+    X, votes, labels = galaxies
+    frame = pd.DataFrame(votes, columns=list(VOTE_COLUMNS))
+    reg = CNNGalaxyRegressor("simple_cnn", max_epochs=1, random_state=0)
+    assert reg.fit(X, frame).predict(X).shape == (60, 37)
+    single = CNNGalaxyRegressor("simple_cnn", max_epochs=1, random_state=0)
+    single.fit(X, votes[:, 0])
+    assert single.output_ == "sigmoid" and single.predict(X).shape == (60,)
+    linear = CNNGalaxyRegressor("simple_cnn", max_epochs=1, random_state=0)
+    assert linear.fit(X, labels * 10.0).output_ == "linear"
+
+
+def test_output_errors(galaxies):
+    X, votes, _ = galaxies
+    with pytest.raises(ValueError, match="needs the 37"):
+        CNNGalaxyRegressor("simple_cnn", output="gz2").fit(X, votes[:, :5])
+    with pytest.raises(ValueError, match="use output='linear'"):
+        CNNGalaxyRegressor("simple_cnn", output="sigmoid").fit(X, votes * 3)
+    with pytest.raises(ValueError, match="output must be one of"):
+        CNNGalaxyRegressor("simple_cnn", output="softmax").fit(X, votes)
+    bad = votes.copy()
+    bad[3, 4] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        CNNGalaxyRegressor("simple_cnn").fit(X, bad)
+
+
+def test_failed_refit_keeps_the_fit(galaxies):
+    X, votes, _ = galaxies
+    reg = CNNGalaxyRegressor("simple_cnn", max_epochs=1, random_state=0).fit(X, votes)
+    before = reg.predict(X[:3])
+    with pytest.raises(ValueError):
+        reg.set_params(output="gz2").fit(X, votes[:, :5])
+    assert reg.output_ == "gz2"
+    np.testing.assert_array_equal(reg.predict(X[:3]), before)
+
+
+def test_fine_tunes_a_moco_encoder(galaxies):
+    X, votes, _ = galaxies
+    moco = MoCoFeaturizer("simple_cnn", max_epochs=1, batch_size=16, random_state=0)
+    moco.fit(X)
+    reg = CNNGalaxyRegressor(
+        "simple_cnn", pretrained=moco, freeze=True, max_epochs=1, random_state=0
+    ).fit(X, votes)
+    source = moco.module_.backbone.state_dict()
+    for name, value in reg.module_.backbone.state_dict().items():
+        torch.testing.assert_close(value, source[name])
+
+
+def test_tree_layout_matches_the_kaggle_columns():
+    counts = [n for _, n, _ in GZ2_TREE]
+    assert sum(counts) == len(VOTE_COLUMNS) == 37
+    assert VOTE_COLUMNS[-1] == "Class11.6" and VOTE_COLUMNS[15] == "Class7.1"
