@@ -147,12 +147,15 @@ def _simple_cnn(in_channels, image_size, pretrained=None):
 
 
 def _stem_stride(image_size: int) -> int:
-    """Downsampling before ``layer1`` that leaves a final map of about 4x4.
+    """Downsampling before ``layer1`` that leaves a final map of about 2x2.
 
-    torchvision's ImageNet stem divides by 4, which leaves a 64 px galaxy a
-    2x2 map; small images get a gentler stem instead.
+    torchvision's ImageNet stem divides by 4, which leaves a 32 px galaxy a
+    1x1 map; smaller images get a gentler stem instead. From 64 px on it is
+    the ImageNet stem: a gentler one (a 4x4 map) costs four times the compute
+    and, on Galaxy Zoo 2 at 64 px, MoCo features were worse at equal CPU time
+    (benchmarks/real_data.py --ablations).
     """
-    return int(min(4, max(1, 2 ** round(math.log2(max(image_size, 1) / 32)))))
+    return int(min(4, max(1, 2 ** round(math.log2(max(image_size, 1) / 16)))))
 
 
 def _adapt_resnet(model, in_channels, image_size, pretrained):
