@@ -156,12 +156,33 @@ def _check_indices(indices, n):
     return np.where(indices < 0, indices + n, indices)
 
 
+def _read_images(dataset, indices, crop, image_size, chunk=512):
+    """Rows of ``images``, cropped and resized a chunk at a time when asked."""
+    if crop is None and image_size is None:
+        return _read_rows(dataset, indices)
+    from ..preprocessing import center_crop_resize
+
+    n = dataset.shape[0]
+    rows = np.arange(n)[indices] if indices is not None else np.arange(n)
+    parts = [
+        center_crop_resize(
+            _read_rows(dataset, rows[start : start + chunk]), crop, image_size
+        )
+        for start in range(0, len(rows), chunk)
+    ]
+    if not parts:
+        return center_crop_resize(dataset[:0], crop, image_size)
+    return np.concatenate(parts)
+
+
 def load_galaxy10(
     variant="decals",
     *,
     data_home=None,
     download=False,
     indices=None,
+    crop=None,
+    image_size=None,
     return_X_y=False,
     progress=True,
 ):
@@ -184,6 +205,13 @@ def load_galaxy10(
         Fetch the file from Zenodo (pinned SHA-256) when it is missing.
     indices : slice, boolean mask or array of int, default=None
         Galaxies to read, in this order; None reads all.
+    crop : int, float or None, default=None
+        Centre crop (pixels, or a fraction of the frame) applied while
+        reading, a chunk of 512 galaxies at a time; see
+        :func:`galaxy_sklearn.preprocessing.center_crop_resize`.
+    image_size : int or None, default=None
+        Resize to this side while reading, so that the whole DECaLS set at
+        64 px takes 220 MB of memory instead of 3.5 GB.
     return_X_y : bool, default=False
         Return ``(images, target)`` instead of a Bunch.
     progress : bool, default=True
@@ -253,7 +281,7 @@ def load_galaxy10(
         if len(target) and (target.min() < 0 or target.max() >= 10):
             raise ValueError(f"{os.fspath(path)!r}: labels outside 0..9 in 'ans'.")
         data = Bunch(
-            images=_read_rows(images_ds, indices),
+            images=_read_images(images_ds, indices, crop, image_size),
             target=target,
             target_names=list(spec.class_names),
             filename=os.fspath(path),

@@ -208,7 +208,8 @@ def load_galaxy_zoo2(
     -------
     data : :class:`~sklearn.utils.Bunch`
         ``images`` (n, H, W, 3) uint8; ``galaxy_ids``; ``target`` (labels, or
-        None without labels); ``target_names``; ``vote_fractions``, a
+        None without labels); ``target_names`` (from ``label_name``, else the
+        five classes of :data:`GALAXY_CLASSES` for labels 0 to 4); ``vote_fractions``, a
         DataFrame indexed by GalaxyID (None without ``solutions_csv``);
         ``frame``, the rows of the labels CSV (or None); ``DESCR``.
     (images, target) : tuple
@@ -255,7 +256,9 @@ def load_galaxy_zoo2(
     elif votes is not None:
         ids = votes.index
     else:
-        ids = pd.Index(sorted(int(p.stem) for p in images_dir.glob("*.jpg")))
+        stems = [p.stem for p in images_dir.glob("*.jpg")]
+        numeric = all(stem.isdigit() for stem in stems)
+        ids = pd.Index(sorted(int(s) for s in stems) if numeric else sorted(stems))
     if len(ids) == 0:
         raise ValueError(f"No galaxies to load from {os.fspath(images_dir)!r}.")
     for table, name in ((labels, labels_csv), (votes, solutions_csv)):
@@ -272,9 +275,13 @@ def load_galaxy_zoo2(
     if labels is not None:
         frame = labels.loc[ids]
         target = frame["label"].to_numpy()
-        if "label_name" in frame.columns and np.issubdtype(target.dtype, np.integer):
+        if not np.issubdtype(target.dtype, np.integer):
+            target_names = sorted(set(target.tolist()), key=str)
+        elif "label_name" in frame.columns:
             names = frame.groupby("label")["label_name"].first()
             target_names = [names.get(i, str(i)) for i in range(names.index.max() + 1)]
+        elif len(target) and (target.min() < 0 or target.max() >= len(GALAXY_CLASSES)):
+            target_names = [str(i) for i in range(target.max() + 1)]
     elif votes is not None and derive_labels:
         target = gz2_labels(votes)
 

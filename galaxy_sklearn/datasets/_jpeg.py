@@ -14,7 +14,10 @@ def _crop_box(width: int, height: int, crop) -> tuple[float, float, float, float
         return 0.0, 0.0, float(width), float(height)
     ch, cw = crop
     if ch > height or cw > width:
-        raise ValueError(f"crop={crop} is larger than the image ({height}, {width}).")
+        raise ValueError(
+            f"crop={crop} is larger than the image ({height}, {width}); pass a "
+            "smaller crop or crop=None."
+        )
     left, top = (width - cw) / 2, (height - ch) / 2
     return left, top, left + cw, top + ch
 

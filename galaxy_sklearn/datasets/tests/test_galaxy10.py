@@ -108,3 +108,11 @@ def test_bad_variant_and_indices(tmp_path):
     _write(tmp_path / "Galaxy10.h5")
     with pytest.raises(IndexError, match="out of range"):
         load_galaxy10("sdss", data_home=tmp_path, indices=[12])
+
+
+def test_resize_while_reading(tmp_path):
+    images, _ = _write(tmp_path / "Galaxy10_DECals.h5", n=12, size=40)
+    data = load_galaxy10(data_home=tmp_path, crop=20, image_size=10, indices=[7, 2])
+    assert data.images.shape == (2, 10, 10, 3) and data.images.dtype == np.uint8
+    centre = images[[7, 2], 10:30, 10:30].astype(float).mean(axis=(1, 2, 3))
+    np.testing.assert_allclose(data.images.mean(axis=(1, 2, 3)), centre, atol=1)

@@ -210,3 +210,20 @@ def test_crop_larger_than_image(kaggle):
     root = kaggle[0]
     with pytest.raises(ValueError, match="larger than the image"):
         load_galaxy_zoo2(root / "images_training_rev1", crop=500)
+
+
+def test_string_labels_and_ids(tmp_path):
+    images, labels = make_galaxies(n_samples=4, image_size=32, random_state=0)
+    (tmp_path / "img").mkdir()
+    names = ["a1", "b2", "c3", "d4"]
+    for name, image in zip(names, images):
+        Image.fromarray(image).save(tmp_path / "img" / f"{name}.jpg")
+    pd.DataFrame(
+        {"galaxy_id": names, "label": [GALAXY_CLASSES[i] for i in labels]}
+    ).to_csv(tmp_path / "labels.csv", index=False)
+    data = load_galaxy_zoo2(
+        tmp_path / "img", labels_csv=tmp_path / "labels.csv", crop=None, image_size=16
+    )
+    assert list(data.target) == [GALAXY_CLASSES[i] for i in labels]
+    assert data.target_names == sorted(set(data.target))
+    assert list(load_galaxy_zoo2(tmp_path / "img", crop=None).galaxy_ids) == names
