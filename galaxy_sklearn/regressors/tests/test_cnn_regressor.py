@@ -93,3 +93,39 @@ def test_tree_layout_matches_the_kaggle_columns():
     counts = [n for _, n, _ in GZ2_TREE]
     assert sum(counts) == len(VOTE_COLUMNS) == 37
     assert VOTE_COLUMNS[-1] == "Class11.6" and VOTE_COLUMNS[15] == "Class7.1"
+
+
+def test_from_kaggle_files_to_the_kaggle_metric(tmp_path, galaxies):
+    """Written JPEGs and a solutions CSV, loaded, fitted and scored end to end."""
+    from PIL import Image
+
+    from galaxy_sklearn.datasets import load_galaxy_zoo2
+
+    X, votes, _ = galaxies
+    ids = np.arange(200000, 200000 + len(X))
+    (tmp_path / "images").mkdir()
+    for galaxy_id, image in zip(ids, X):
+        Image.fromarray(image).resize((64, 64)).save(
+            tmp_path / "images" / f"{galaxy_id}.jpg"
+        )
+    solutions = pd.DataFrame(votes, columns=list(VOTE_COLUMNS))
+    solutions.insert(0, "GalaxyID", ids)
+    solutions.to_csv(tmp_path / "training_solutions_rev1.csv", index=False)
+
+    data = load_galaxy_zoo2(
+        tmp_path / "images",
+        tmp_path / "training_solutions_rev1.csv",
+        crop=48,
+        image_size=16,
+    )
+    reg = CNNGalaxyRegressor("simple_cnn", max_epochs=2, random_state=0)
+    reg.fit(data.images[:40], data.vote_fractions.iloc[:40])
+    pred = reg.predict(data.images[40:])
+    score = gz2_rmse(data.vote_fractions.iloc[40:], pred)
+    # the tree-consistent mean of the training votes is the bar to stay near
+    baseline = gz2_rmse(
+        data.vote_fractions.iloc[40:],
+        np.tile(data.vote_fractions.iloc[:40].mean().to_numpy(), (len(pred), 1)),
+    )
+    assert 0 < score < baseline * 1.5
+    np.testing.assert_allclose(data.vote_fractions.to_numpy(), votes, atol=1e-6)
