@@ -83,6 +83,11 @@ class GalaxyAugmentation(nn.Module):
         self.zoom = tuple(zoom)
         self.shift = shift
         self.aspect = tuple(aspect)
+        if len(self.aspect) != 2 or not 0 < self.aspect[0] <= self.aspect[1]:
+            raise ValueError(
+                f"aspect must be a range (low, high) with 0 < low <= high, got "
+                f"{aspect!r}."
+            )
         self.blur = blur
         self.blur_sigma = tuple(blur_sigma)
         self.noise = noise
@@ -112,9 +117,10 @@ class GalaxyAugmentation(nn.Module):
             if self.flip
             else torch.ones(n, device=x.device, dtype=x.dtype)
         )
-        ratio = torch.exp(
-            self._uniform(n, math.log(self.aspect[0]), math.log(self.aspect[1]), x)
-        ).sqrt()
+        ratio = torch.ones(n, device=x.device, dtype=x.dtype)
+        if self.aspect != (1.0, 1.0):
+            low, high = math.log(self.aspect[0]), math.log(self.aspect[1])
+            ratio = torch.exp(self._uniform(n, low, high, x)).sqrt()
         cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
         sx, sy = mirror * ratio, 1.0 / ratio
         theta = torch.stack(
