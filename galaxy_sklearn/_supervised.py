@@ -124,7 +124,13 @@ class SupervisedCNNMixin(GalaxyEstimatorMixin):
                     f"pretrained was fitted on images with {pretrained.image_shape_[2]}"
                     f" bands, but X has {n_bands}."
                 )
-            return copy.deepcopy(source.image_input), copy.deepcopy(source.backbone)
+            # a fresh backbone with the pretrained weights: MoCo switches
+            # dropout off in its own copy, and fine-tuning wants it back
+            backbone = build_backbone(
+                self.backbone, n_bands, min(pretrained.image_shape_[:2])
+            )
+            backbone.load_state_dict(source.backbone.state_dict())
+            return copy.deepcopy(source.image_input), backbone
         imagenet = pretrained == "imagenet"
         backbone = build_backbone(
             self.backbone, n_bands, size, "imagenet" if imagenet else None

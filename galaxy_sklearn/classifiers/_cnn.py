@@ -170,9 +170,11 @@ default=None
         -------
         self : CNNGalaxyClassifier
         """
-        self._fit(X, y)
-        self.classes_ = self._encoder.classes_
-        del self._encoder
+        try:
+            self._fit(X, y)
+            self.classes_ = self._encoder.classes_
+        finally:
+            self.__dict__.pop("_encoder", None)
         return self
 
     def predict_proba(self, X):

@@ -182,4 +182,6 @@ def load_fits_cutouts(
         from ..preprocessing import AsinhStretch
 
         stretch = AsinhStretch()
-    return np.asarray(stretch.fit_transform(out), dtype=np.float32)
+    from sklearn.base import clone
+
+    return np.asarray(clone(stretch).fit_transform(out), dtype=np.float32)

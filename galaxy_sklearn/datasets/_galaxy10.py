@@ -142,9 +142,15 @@ def _read_rows(dataset, indices):
 
 
 def _check_indices(indices, n):
-    if indices is None or isinstance(indices, slice):
-        return indices
+    if indices is None:
+        return None
+    if isinstance(indices, slice):
+        if indices.step is None or indices.step > 0:
+            return indices
+        return np.arange(n)[indices]  # h5py reads increasing slices only
     indices = np.asarray(indices)
+    if indices.size == 0:
+        return indices.astype(np.int64)
     if indices.dtype == bool:
         if indices.shape != (n,):
             raise ValueError(f"A boolean mask must have shape ({n},).")
@@ -243,7 +249,11 @@ def load_galaxy10(
     """
     import h5py
 
+    from ..preprocessing._crop import _size_pair
+
     spec = _variant(variant)
+    _size_pair(crop, "crop", allow_fraction=True)
+    _size_pair(image_size, "image_size")
     path = fetch_galaxy10(
         variant, data_home=data_home, download=download, progress=progress
     )

@@ -112,7 +112,9 @@ def _read_csv(path, what: str) -> pd.DataFrame:
 def _read_solutions(path) -> pd.DataFrame:
     frame = _read_csv(path, "solutions CSV")
     _require_columns(frame, ("GalaxyID", *VOTE_COLUMNS), f"{os.fspath(path)!r}")
-    votes = frame.set_index("GalaxyID")[list(VOTE_COLUMNS)].astype(np.float64)
+    _require_unique(frame["GalaxyID"], path)
+    votes = frame.set_index("GalaxyID")[list(VOTE_COLUMNS)]
+    votes = votes.apply(pd.to_numeric, errors="coerce").astype(np.float64)
     bad = ~np.isfinite(votes.to_numpy()).all(axis=1)
     if bad.any():
         raise ValueError(
@@ -125,7 +127,17 @@ def _read_solutions(path) -> pd.DataFrame:
 def _read_labels(path) -> pd.DataFrame:
     frame = _read_csv(path, "labels CSV")
     _require_columns(frame, ("galaxy_id", "label"), f"{os.fspath(path)!r}")
+    _require_unique(frame["galaxy_id"], path)
     return frame.set_index("galaxy_id")
+
+
+def _require_unique(ids: pd.Series, path) -> None:
+    duplicated = ids[ids.duplicated()]
+    if len(duplicated):
+        raise ValueError(
+            f"{os.fspath(path)!r} lists {len(duplicated)} galaxies more than once, "
+            f"e.g. {duplicated.unique()[:5].tolist()}."
+        )
 
 
 def _image_paths(images_dir: Path, ids, extension: str) -> list[Path]:
@@ -187,7 +199,9 @@ def load_galaxy_zoo2(
         Labels, with columns ``galaxy_id`` and ``label`` (integers or names),
         and optionally ``label_name`` and ``split``.
     crop : int, (int, int) or None, default=207
-        Side of the centre crop in the original pixels; None keeps the frame.
+        Side of the centre crop in the original pixels (whole pixels only; use
+        :class:`~galaxy_sklearn.preprocessing.CenterCropResize` for fractions);
+        None keeps the frame.
     image_size : int, (int, int) or None, default=64
         Side of the returned images; None keeps the cropped size.
     split : str, default=None
@@ -251,22 +265,29 @@ def load_galaxy_zoo2(
 
     if galaxy_ids is not None:
         ids = pd.Index(np.asarray(galaxy_ids).ravel())
+        if ids.has_duplicates:
+            raise ValueError(
+                f"galaxy_ids repeats {ids[ids.duplicated()][:5].tolist()}; each "
+                "galaxy is loaded once."
+            )
     elif labels is not None:
         ids = labels.index
     elif votes is not None:
         ids = votes.index
     else:
         stems = [p.stem for p in images_dir.glob("*.jpg")]
-        numeric = all(stem.isdigit() for stem in stems)
+        # ids are ints when the names are plain numbers (no leading zeros)
+        numeric = all(stem.isdigit() and str(int(stem)) == stem for stem in stems)
         ids = pd.Index(sorted(int(s) for s in stems) if numeric else sorted(stems))
     if len(ids) == 0:
         raise ValueError(f"No galaxies to load from {os.fspath(images_dir)!r}.")
     for table, name in ((labels, labels_csv), (votes, solutions_csv)):
         if table is not None and not ids.isin(table.index).all():
             absent = ids[~ids.isin(table.index)]
+            where = f" (split={split!r})" if table is labels and split else ""
             raise ValueError(
-                f"{len(absent)} galaxies are not in {os.fspath(name)!r}, e.g. "
-                f"{absent[:5].tolist()}."
+                f"{len(absent)} galaxies are not in {os.fspath(name)!r}{where}, "
+                f"e.g. {absent[:5].tolist()}."
             )
 
     if votes is not None:
@@ -280,7 +301,7 @@ def load_galaxy_zoo2(
         elif "label_name" in frame.columns:
             names = frame.groupby("label")["label_name"].first()
             target_names = [names.get(i, str(i)) for i in range(names.index.max() + 1)]
-        elif len(target) and (target.min() < 0 or target.max() >= len(GALAXY_CLASSES)):
+        elif len(target) and target.max() >= len(GALAXY_CLASSES):
             target_names = [str(i) for i in range(target.max() + 1)]
     elif votes is not None and derive_labels:
         target = gz2_labels(votes)

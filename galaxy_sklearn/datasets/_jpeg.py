@@ -18,8 +18,9 @@ def _crop_box(width: int, height: int, crop) -> tuple[float, float, float, float
             f"crop={crop} is larger than the image ({height}, {width}); pass a "
             "smaller crop or crop=None."
         )
-    left, top = (width - cw) / 2, (height - ch) / 2
-    return left, top, left + cw, top + ch
+    # whole-pixel offsets, rounded down, as in CenterCropResize
+    left, top = (width - cw) // 2, (height - ch) // 2
+    return float(left), float(top), float(left + cw), float(top + ch)
 
 
 def read_jpeg(path, crop=None, image_size=None) -> np.ndarray:
@@ -42,7 +43,7 @@ def read_jpeg(path, crop=None, image_size=None) -> np.ndarray:
                     box = tuple(v / factor for v in box)
             image = image.convert("RGB")
             if image_size is None:
-                image = image.crop(tuple(round(v) for v in box))
+                image = image.crop(tuple(int(v) for v in box))
             else:
                 image = image.resize((out_w, out_h), Image.Resampling.BILINEAR, box=box)
             return np.asarray(image, dtype=np.uint8)

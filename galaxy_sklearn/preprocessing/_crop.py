@@ -53,7 +53,7 @@ def center_crop_resize(images: np.ndarray, crop=None, image_size=None) -> np.nda
     size = _size_pair(image_size, "image_size")
     n, height, width = images.shape[:3]
     if crop is not None:
-        if isinstance(crop[0], float):
+        if not isinstance(crop[0], numbers.Integral):
             crop = (max(1, round(crop[0] * height)), max(1, round(crop[1] * width)))
         if crop[0] > height or crop[1] > width:
             raise ValueError(
@@ -62,7 +62,8 @@ def center_crop_resize(images: np.ndarray, crop=None, image_size=None) -> np.nda
         top, left = (height - crop[0]) // 2, (width - crop[1]) // 2
         images = images[:, top : top + crop[0], left : left + crop[1]]
     if size is None or tuple(images.shape[1:3]) == tuple(size):
-        return images if images.dtype == np.uint8 else images.astype(np.float32)
+        # a copy, never a view of the caller's array
+        return images.astype(np.uint8 if images.dtype == np.uint8 else np.float32)
     out_dtype = np.uint8 if images.dtype == np.uint8 else np.float32
     out = np.empty((n, *size, images.shape[-1]), dtype=out_dtype)
     for start in range(0, n, _CHUNK):

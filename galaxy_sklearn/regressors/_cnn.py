@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from torch import nn
 
 from .._supervised import SupervisedCNNMixin
+from ..datasets import VOTE_COLUMNS
 from ..nn import GZ2DecisionTree
 
 _OUTPUTS = ("auto", "gz2", "sigmoid", "linear")
@@ -30,8 +31,10 @@ class CNNGalaxyRegressor(SupervisedCNNMixin, RegressorMixin, BaseEstimator):
     backbone : str, default="resnet18"
         A name in :data:`galaxy_sklearn.nn.BACKBONES`.
     output : {"auto", "gz2", "sigmoid", "linear"}, default="auto"
-        ``"gz2"``: the decision tree (needs 37 targets in Kaggle column
-        order); ``"sigmoid"``: independent outputs in [0, 1]; ``"linear"``:
+        ``"gz2"``: the decision tree (needs the 37 targets in Kaggle column
+        order; a DataFrame with the :data:`~galaxy_sklearn.datasets.VOTE_COLUMNS`
+        names is put in that order, and predictions come in it);
+        ``"sigmoid"``: independent outputs in [0, 1]; ``"linear"``:
         unbounded outputs. ``"auto"`` picks ``"gz2"`` for 37 targets in
         [0, 1], ``"sigmoid"`` for other targets in [0, 1], else ``"linear"``.
     pretrained : None, "imagenet", str, path-like or fitted MoCoFeaturizer, \
@@ -160,6 +163,15 @@ default=None
             raise ValueError(
                 "CNNGalaxyRegressor requires y to be passed, but the target y is None."
             )
+        columns = getattr(y, "columns", None)
+        if columns is not None and set(columns) == set(VOTE_COLUMNS):
+            y = y[list(VOTE_COLUMNS)]  # the tree reads them in Kaggle order
+        elif columns is not None and self.output == "gz2":
+            raise ValueError(
+                "output='gz2' needs y's columns to be the Galaxy Zoo 2 vote "
+                f"fractions {VOTE_COLUMNS[0]} ... {VOTE_COLUMNS[-1]}; got "
+                f"{list(columns)[:5]}..."
+            )
         targets = check_array(
             y, ensure_2d=False, dtype=np.float32, input_name="y", ensure_all_finite=True
         )
@@ -168,8 +180,15 @@ default=None
         check_consistent_length(images, targets)
         y_ndim = targets.ndim
         targets = targets.reshape(len(targets), -1)
+        output = self._resolve_output(targets)
+        if (
+            output == "gz2"
+            and columns is not None
+            and set(columns) != set(VOTE_COLUMNS)
+        ):
+            output = "sigmoid"  # 37 named columns that are not the vote fractions
         # read back by fit once training has succeeded
-        self._pending = (self._resolve_output(targets), y_ndim)
+        self._pending = (output, y_ndim)
         return targets
 
     def _criterion(self, targets):

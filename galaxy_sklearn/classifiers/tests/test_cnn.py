@@ -133,6 +133,20 @@ def test_freeze_for_k_epochs_then_fine_tune(galaxies):
         CNNGalaxyClassifier(freeze=-1, **TINY).fit(X[:8], y[:8])
 
 
+def test_fine_tuning_restores_dropout_and_failed_fit_leaves_no_state(galaxies):
+    X, y, _, _ = galaxies
+    moco = MoCoFeaturizer("simple_cnn", **TINY).fit(X[:48])
+    assert all(
+        m.p == 0 for m in moco.module_.modules() if isinstance(m, torch.nn.Dropout)
+    )
+    clf = CNNGalaxyClassifier("simple_cnn", pretrained=moco, **TINY).fit(X[:48], y[:48])
+    dropout = [m.p for m in clf.module_.modules() if isinstance(m, torch.nn.Dropout)]
+    assert dropout == [0.5]
+    with pytest.raises(ValueError):
+        clf.set_params(class_weight={"no such class": 2.0}).fit(X[:48], y[:48])
+    assert not hasattr(clf, "_encoder")
+
+
 def test_pretrained_featurizer_must_have_the_same_bands(galaxies):
     X, y, _, _ = galaxies
     moco = MoCoFeaturizer("simple_cnn", **TINY).fit(X[:48, :, :, :1])

@@ -44,7 +44,8 @@ def test_sdss_names_and_return_X_y(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "indices", [[5, 1, 1, 9], slice(2, 8, 3), np.arange(12) % 2 == 0, [-1]]
+    "indices",
+    [[5, 1, 1, 9], slice(2, 8, 3), slice(None, None, -2), np.arange(12) % 2 == 0, [-1]],
 )
 def test_subset_reads_those_rows_in_order(tmp_path, indices):
     images, labels = _write(tmp_path / "Galaxy10_DECals.h5")
@@ -116,3 +117,11 @@ def test_resize_while_reading(tmp_path):
     assert data.images.shape == (2, 10, 10, 3) and data.images.dtype == np.uint8
     centre = images[[7, 2], 10:30, 10:30].astype(float).mean(axis=(1, 2, 3))
     np.testing.assert_allclose(data.images.mean(axis=(1, 2, 3)), centre, atol=1)
+
+
+def test_empty_subset_and_bad_sizes(tmp_path):
+    _write(tmp_path / "Galaxy10.h5")
+    data = load_galaxy10("sdss", data_home=tmp_path, indices=[])
+    assert data.images.shape == (0, 20, 20, 3) and data.target.shape == (0,)
+    with pytest.raises(ValueError, match="image_size must be"):
+        load_galaxy10("sdss", data_home=tmp_path, image_size=0)

@@ -124,7 +124,11 @@ def test_gz2_labels_on_consistent_fractions_are_exclusive():
         _votes(np.random.default_rng(1), 2000), columns=list(VOTE_COLUMNS)
     )
     labels = gz2_labels(votes)
-    assert set(np.unique(labels)) <= {-1, 0, 1, 2, 3, 4}
+    assert set(np.unique(labels)) == {-1, 0, 1, 2, 3, 4}
+    # with tree-consistent fractions no galaxy passes two rules
+    round_, inbetween, cigar = (votes[f"Class7.{a}"] >= 0.5 for a in (1, 2, 3))
+    smooth_rules = round_.astype(int) + inbetween + cigar
+    assert smooth_rules.max() <= 1
     smooth = votes["Class1.1"].to_numpy() >= 0.469
     assert np.all(smooth[np.isin(labels, [0, 1, 2])])
     assert not np.any(smooth[np.isin(labels, [3, 4])])
@@ -177,7 +181,48 @@ def test_ids_that_do_not_match(kaggle):
             root / "short.csv",
             labels_csv=root / "labels.csv",
         )
-    assert len(labels) == N
+    with pytest.raises(ValueError, match=r"split='val'"):
+        load_galaxy_zoo2(
+            root / "images_training_rev1",
+            labels_csv=root / "labels.csv",
+            split="val",
+            galaxy_ids=labels["galaxy_id"][:2],
+        )
+
+
+def test_duplicate_ids_are_refused(kaggle):
+    root, _, _, ids = kaggle
+    labels = pd.read_csv(root / "labels.csv")
+    pd.concat([labels, labels.iloc[[3]]]).to_csv(root / "dup.csv", index=False)
+    with pytest.raises(ValueError, match=rf"more than once, e.g. \[{ids[3]}\]"):
+        load_galaxy_zoo2(root / "images_training_rev1", labels_csv=root / "dup.csv")
+    votes = pd.read_csv(root / "training_solutions_rev1.csv")
+    pd.concat([votes, votes.iloc[[0]]]).to_csv(root / "dupv.csv", index=False)
+    with pytest.raises(ValueError, match="more than once"):
+        load_galaxy_zoo2(root / "images_training_rev1", root / "dupv.csv")
+    with pytest.raises(ValueError, match="repeats"):
+        load_galaxy_zoo2(root / "images_training_rev1", galaxy_ids=ids[[1, 1]])
+
+
+def test_non_numeric_votes_are_named(kaggle):
+    root, _, _, ids = kaggle
+    votes = pd.read_csv(root / "training_solutions_rev1.csv")
+    votes["Class3.1"] = votes["Class3.1"].astype(object)
+    votes.loc[4, "Class3.1"] = "n/a"
+    votes.to_csv(root / "text.csv", index=False)
+    with pytest.raises(ValueError, match=rf"non-numeric .*{ids[4]}"):
+        load_galaxy_zoo2(root / "images_training_rev1", root / "text.csv")
+
+
+def test_odd_crop_offsets_match_center_crop_resize(kaggle):
+    from galaxy_sklearn.preprocessing import CenterCropResize
+
+    root = kaggle[0]
+    cropped = load_galaxy_zoo2(root / "images_training_rev1", crop=207, image_size=None)
+    full = load_galaxy_zoo2(root / "images_training_rev1", crop=None, image_size=None)
+    assert cropped.images.shape[1:] == (207, 207, 3)
+    expected = CenterCropResize(crop=207, image_size=None).fit_transform(full.images)
+    np.testing.assert_array_equal(cropped.images, expected)
 
 
 def test_missing_paths(tmp_path, kaggle):
@@ -227,3 +272,11 @@ def test_string_labels_and_ids(tmp_path):
     assert list(data.target) == [GALAXY_CLASSES[i] for i in labels]
     assert data.target_names == sorted(set(data.target))
     assert list(load_galaxy_zoo2(tmp_path / "img", crop=None).galaxy_ids) == names
+
+
+def test_file_names_with_leading_zeros_stay_strings(tmp_path):
+    (tmp_path / "img").mkdir()
+    for name in ("000123", "000045"):
+        Image.new("RGB", (8, 8)).save(tmp_path / "img" / f"{name}.jpg")
+    data = load_galaxy_zoo2(tmp_path / "img", crop=None, image_size=None)
+    assert list(data.galaxy_ids) == ["000045", "000123"]

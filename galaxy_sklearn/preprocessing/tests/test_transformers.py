@@ -19,12 +19,16 @@ def test_crop_takes_the_centre():
     out = CenterCropResize(crop=4, image_size=None).fit_transform(X)
     assert out.shape == (2, 4, 4, 1) and out.dtype == np.uint8
     assert (out == 200).all()
+    out[:] = 0  # the output is a copy, not a view of X
+    assert X.max() == 200
 
 
 def test_crop_fraction_and_rectangular():
     X = np.random.default_rng(0).random((3, 40, 40, 2))
     out = CenterCropResize(crop=0.5, image_size=None).fit_transform(X)
     np.testing.assert_allclose(out, X[:, 10:30, 10:30].astype(np.float32))
+    out32 = CenterCropResize(crop=np.float32(0.5), image_size=None).fit_transform(X)
+    np.testing.assert_array_equal(out32, out)
     out = CenterCropResize(crop=(10, 20), image_size=(5, 10)).fit_transform(X)
     assert out.shape == (3, 5, 10, 2) and out.dtype == np.float32
 
