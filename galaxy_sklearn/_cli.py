@@ -35,6 +35,18 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", default="galaxy_sklearn_demo")
     demo.add_argument("--random-state", type=int, default=0)
     demo.add_argument("--verbose", type=int, default=0)
+    fetch = commands.add_parser(
+        "fetch-galaxy10",
+        help="download a Galaxy10 HDF5 file into the data home",
+        description=(
+            "Download Galaxy10_DECals.h5 (2.7 GB) or Galaxy10.h5 (SDSS, 200 MB) "
+            "from Zenodo into the data home (GALAXY_SKLEARN_DATA or "
+            "~/galaxy_sklearn_data), checked against its pinned SHA-256; a file "
+            "already there is kept. Prints the path."
+        ),
+    )
+    fetch.add_argument("variant", choices=["decals", "sdss"])
+    fetch.add_argument("--data-home", default=None)
     return parser
 
 
@@ -59,4 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             print(f"galaxy-sklearn demo: error: {exc}", file=sys.stderr)
             return 2
+    elif args.command == "fetch-galaxy10":
+        from .datasets import fetch_galaxy10
+
+        try:
+            print(fetch_galaxy10(args.variant, data_home=args.data_home))
+        except (OSError, ValueError) as exc:
+            print(f"galaxy-sklearn fetch-galaxy10: error: {exc}", file=sys.stderr)
+            return 1
     return 0

@@ -41,3 +41,23 @@ def test_module_entry_point():
         check=True,
     )
     assert "demo" in out.stdout
+
+
+def test_fetch_galaxy10_prints_the_path(tmp_path, capsys, monkeypatch):
+    import pooch
+
+    def retrieve(url, known_hash, fname, path, progressbar):
+        assert known_hash.startswith("sha256:") and url.endswith(fname)
+        (path / fname).write_bytes(b"hdf5")
+        return str(path / fname)
+
+    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    assert main(["fetch-galaxy10", "sdss", "--data-home", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "Galaxy10.h5")
+
+    def offline(*args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(pooch, "retrieve", offline)
+    assert main(["fetch-galaxy10", "decals", "--data-home", str(tmp_path)]) == 1
+    assert "no network" in capsys.readouterr().err
