@@ -12,7 +12,8 @@ class and fit seconds. Rows:
   a logistic regression on all labels and on the 10% subset;
 * the MoCo encoder fine-tuned on the 10% subset (``pretrained=featurizer``),
   next to ``resnet18`` from scratch on the same subset and epochs;
-* ``CAEFeaturizer`` + logistic regression, all labels.
+* ``CAEFeaturizer`` + logistic regression, all labels;
+* with ``--rows defaults``: ``simple_cnn`` with the library's defaults.
 
 ``--ablations`` adds shorter MoCo runs that change one thing each: fewer
 epochs, aspect-ratio jitter of the crops, geometric augmentation only, and a
@@ -140,7 +141,10 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--rows",
         default="all",
-        help="comma-separated subset of: supervised,moco,cae,ablations (default all)",
+        help=(
+            "comma-separated subset of: supervised, moco, cae, ablations, "
+            "defaults (default: the first three)"
+        ),
     )
     parser.add_argument("--out", type=Path, default=None, help="output file stem")
     args = parser.parse_args(argv)
@@ -271,6 +275,14 @@ def main(argv=None) -> int:
                     Xf,
                     yf,
                 )
+
+    if "defaults" in wanted:
+        # the library's defaults (no augmentation, no class weights), to show
+        # what the benchmark's settings change
+        clf = CNNGalaxyClassifier(
+            "simple_cnn", max_epochs=epochs["simple_cnn"], **common
+        )
+        run_classifier("CNNGalaxyClassifier(simple_cnn), defaults", "100%", clf, X, y)
 
     if "cae" in wanted:
         cae, pretrain_s = timed(
