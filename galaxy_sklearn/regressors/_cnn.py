@@ -200,7 +200,7 @@ default=None
         if output == "gz2":
             return self._supervised_net(images, n_outputs, output=GZ2DecisionTree())
         if output == "sigmoid":
-            # start at the mean target, where the sigmoid's slope is largest
+            # predictions start at the mean target
             mean = np.clip(targets.mean(axis=0), 1e-3, 1 - 1e-3)
             return self._supervised_net(
                 images,
