@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from ..preprocessing._crop import _size_pair
 from ._jpeg import read_jpegs
 from ._synthetic import GALAXY_CLASSES
 
@@ -152,17 +153,6 @@ def _image_paths(images_dir: Path, ids, extension: str) -> list[Path]:
     return paths
 
 
-def _pair(value, name):
-    if value is None:
-        return None
-    pair = (value, value) if np.ndim(value) == 0 else tuple(value)
-    if len(pair) != 2 or not all(
-        isinstance(v, (int, np.integer)) and v > 0 for v in pair
-    ):
-        raise ValueError(f"{name} must be a positive int or (height, width) or None.")
-    return tuple(int(v) for v in pair)
-
-
 def load_galaxy_zoo2(
     images_dir,
     solutions_csv=None,
@@ -250,7 +240,7 @@ def load_galaxy_zoo2(
         raise FileNotFoundError(
             f"The images folder {os.fspath(images_dir)!r} does not exist."
         )
-    crop, image_size = _pair(crop, "crop"), _pair(image_size, "image_size")
+    crop, image_size = _size_pair(crop, "crop"), _size_pair(image_size, "image_size")
     votes = None if solutions_csv is None else _read_solutions(solutions_csv)
     labels = None if labels_csv is None else _read_labels(labels_csv)
     if split is not None:

@@ -24,7 +24,7 @@ GZ2_TREE = (
 
 
 def _layout():
-    """(start, stop, parent question, parent answer column) of each question."""
+    """(start, stop, parent question, parent answer's index in it) per question."""
     spans, columns = [], {}
     for question, n_answers, _ in GZ2_TREE:
         start = len(columns)
@@ -38,7 +38,7 @@ def _layout():
             continue
         column = columns[parent]
         parent_q = next(q for q, (a, b) in enumerate(spans) if a <= column < b)
-        layout.append((start, stop, parent_q, column))
+        layout.append((start, stop, parent_q, column - spans[parent_q][0]))
     return layout
 
 
@@ -73,9 +73,9 @@ class GZ2DecisionTree(nn.Module):
         logits = logits.float()
         out = []
         # every parent question comes before its children in GZ2_TREE
-        for start, stop, parent_q, column in self.layout:
+        for start, stop, parent_q, answer in self.layout:
             answers = torch.softmax(logits[:, start:stop], dim=1)
             if parent_q is not None:
-                answers = answers * torch.cat(out, dim=1)[:, column, None]
+                answers = answers * out[parent_q][:, answer, None]
             out.append(answers)
         return torch.cat(out, dim=1)
