@@ -102,6 +102,12 @@ def fetch_galaxy10(variant="decals", *, data_home=None, download=True, progress=
     Returns
     -------
     path : pathlib.Path
+
+    Examples
+    --------
+    >>> from galaxy_sklearn.datasets import fetch_galaxy10
+    >>> fetch_galaxy10("sdss")  # doctest: +SKIP
+    PosixPath('/home/me/galaxy_sklearn_data/Galaxy10.h5')
     """
     spec = _variant(variant)
     home = get_data_home(data_home)

@@ -48,6 +48,13 @@ def center_crop_resize(images: np.ndarray, crop=None, image_size=None) -> np.nda
     -------
     ndarray of shape (n, h, w, C)
         uint8 stays uint8 (rounded); anything else becomes float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from galaxy_sklearn.preprocessing import center_crop_resize
+    >>> center_crop_resize(np.ones((2, 424, 424, 3)), crop=207, image_size=64).shape
+    (2, 64, 64, 3)
     """
     crop = _size_pair(crop, "crop", allow_fraction=True)
     size = _size_pair(image_size, "image_size")
