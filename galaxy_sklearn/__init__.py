@@ -3,13 +3,15 @@
 Featurizers that learn from unlabelled galaxies (:class:`CAEFeaturizer`,
 :class:`MoCoFeaturizer`), supervised CNNs on any backbone
 (:class:`CNNGalaxyClassifier`) and regressors of vote fractions
-(:class:`CNNGalaxyRegressor`), loaders of survey data and synthetic galaxies to
+(:class:`CNNGalaxyRegressor`), the classical non-parametric morphology
+(:class:`MorphologyFeatures`), loaders of survey data and synthetic galaxies to
 try them on (:mod:`galaxy_sklearn.datasets`).
 """
 
 from ._validation import check_images
 from .classifiers import CNNGalaxyClassifier
 from .featurizers import CAEFeaturizer, MoCoFeaturizer
+from .morphology import MorphologyFeatures
 from .regressors import CNNGalaxyRegressor
 from .semi_supervised import LabelledOnlyClassifier
 
@@ -21,6 +23,7 @@ __all__ = [
     "CNNGalaxyRegressor",
     "LabelledOnlyClassifier",
     "MoCoFeaturizer",
+    "MorphologyFeatures",
     "__version__",
     "check_images",
 ]

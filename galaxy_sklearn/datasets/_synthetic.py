@@ -9,7 +9,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import fft as sp_fft
 from scipy.special import gamma as gamma_fn
-from sklearn.utils import check_random_state
+
+from ._checks import check_int, make_rng
+from ._sersic import sersic_amplitude
 
 GALAXY_CLASSES = (
     "smooth_round",
@@ -152,11 +154,11 @@ def make_galaxies(
     >>> len(params), sorted(set(y.tolist()))
     (20, [0, 1, 2, 3, 4])
     """
-    n_samples = _check_int(n_samples, "n_samples", minimum=1)
-    image_size = _check_int(image_size, "image_size", minimum=8)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    image_size = check_int(image_size, "image_size", minimum=8)
     class_weights = _check_weights(weights)
     noise_level = _check_noise_level(noise_level)
-    rng = _make_rng(random_state)
+    rng = make_rng(random_state)
 
     y = _draw_labels(n_samples, class_weights, rng)
     params = _draw_parameters(y, image_size, rng)
@@ -174,14 +176,6 @@ def make_galaxies(
 
 # --------------------------------------------------------------------------
 # argument checks
-
-
-def _check_int(value, name, *, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer, got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
-    return int(value)
 
 
 def _check_weights(weights):
@@ -209,13 +203,6 @@ def _check_noise_level(noise_level):
     if not np.isfinite(noise_level) or noise_level < 0:
         raise ValueError(f"noise_level must be >= 0, got {noise_level}.")
     return float(noise_level)
-
-
-def _make_rng(random_state):
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    seed_source = check_random_state(random_state)
-    return np.random.default_rng(seed_source.randint(0, 2**32, size=4, dtype=np.int64))
 
 
 # --------------------------------------------------------------------------
@@ -408,26 +395,6 @@ def _params_frame(y, params):
 # rendering
 
 
-def _sersic_b(n):
-    """Ciotti & Bertin (1999) expansion of b_n, accurate to <1e-4 for n > 0.36."""
-    return (
-        2 * n
-        - 1 / 3
-        + 4 / (405 * n)
-        + 46 / (25515 * n**2)
-        + 131 / (1148175 * n**3)
-        - 2194697 / (30690717750 * n**4)
-    )
-
-
-def _sersic_amplitude(n, effective_radius, axis_ratio, flux):
-    """Surface brightness at r_e (and b_n) giving a Sersic profile ``flux``."""
-    b = _sersic_b(n)
-    area = 2 * np.pi * axis_ratio * effective_radius**2
-    shape_factor = n * np.exp(b) * gamma_fn(2 * n) / b ** (2 * n)
-    return flux / (area * shape_factor), b
-
-
 def _column(values, dtype=np.float32):
     """Per-galaxy values shaped to broadcast against (n, rows, cols) grids."""
     return np.asarray(values, dtype=dtype)[:, None, None]
@@ -516,7 +483,7 @@ def _sersic_image(major, minor, p, flux):
     n = p["sersic_n"]
     q = p["bulge_axis_ratio"]
     r_e = p["effective_radius"]
-    amplitude, b = _sersic_amplitude(n, r_e, q, flux)
+    amplitude, b = sersic_amplitude(n, r_e, q, flux)
     radius = np.sqrt(
         major**2 + (minor / _column(q)) ** 2 + np.float32(_CENTRE_SOFTENING**2)
     )

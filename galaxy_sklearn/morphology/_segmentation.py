@@ -1,0 +1,115 @@
+"""Sky estimation and segmentation of the central source, for a whole batch."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+# 8-connected within an image, never across images of the batch.
+_EIGHT_CONNECTED = np.zeros((3, 3, 3), dtype=bool)
+_EIGHT_CONNECTED[1] = True
+_MAD_TO_SIGMA = 1.4826
+
+
+def border_mask(shape: tuple[int, int], width: int) -> np.ndarray:
+    """Pixels within ``width`` of the frame; every pixel on tiny images."""
+    height, wide = shape
+    mask = np.ones(shape, dtype=bool)
+    if height > 2 * width and wide > 2 * width:
+        mask[width:-width, width:-width] = False
+    return mask
+
+
+def estimate_sky(images: np.ndarray, border: np.ndarray):
+    """Median and robust spread (MAD) of the border pixels, per image/band.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W) or (n, H, W, C)
+    border : ndarray of bool, shape (H, W)
+
+    Returns
+    -------
+    level, sigma : ndarrays of shape (n,) or (n, C)
+    """
+    pixels = images[:, border]
+    level = np.median(pixels, axis=1)
+    sigma = _MAD_TO_SIGMA * np.median(np.abs(pixels - level[:, None]), axis=1)
+    return level, sigma
+
+
+def label_sources(detected: np.ndarray):
+    """Connected regions of each image's ``detected`` map, numbered batch-wide.
+
+    Returns ``(labels, n_labels)``; the labels of different images differ.
+    """
+    return ndimage.label(detected, structure=_EIGHT_CONNECTED)
+
+
+def central_source(labels: np.ndarray, n_labels: int, min_area: int):
+    """The label of the source nearest each image's centre (0 for none).
+
+    A region smaller than ``min_area`` pixels is not a source. A source
+    covering the centre is at distance 0, so it wins.
+    """
+    n, height, width = labels.shape
+    chosen = np.zeros(n, dtype=np.int64)
+    if n_labels == 0:
+        return chosen
+    index = np.arange(1, n_labels + 1)
+    yy, xx = np.ogrid[:height, :width]
+    dist = np.hypot(yy - (height - 1) / 2, xx - (width - 1) / 2)
+    dist = np.broadcast_to(dist, labels.shape)
+    galaxy = np.broadcast_to(np.arange(n)[:, None, None], labels.shape)
+    area = np.bincount(labels.ravel(), minlength=n_labels + 1)[1:]
+    nearest = np.asarray(ndimage.minimum(dist, labels, index))
+    owner = np.asarray(ndimage.minimum(galaxy, labels, index)).astype(np.int64)
+    keep = area >= min_area
+    index, nearest, owner = index[keep], nearest[keep], owner[keep]
+    order = np.lexsort((nearest, owner))
+    owners, first = np.unique(owner[order], return_index=True)
+    chosen[owners] = index[order][first]
+    return chosen
+
+
+def touches_edge(mask: np.ndarray) -> np.ndarray:
+    """Whether each image's mask reaches its outermost rows or columns."""
+    return (
+        mask[:, 0, :].any(axis=1)
+        | mask[:, -1, :].any(axis=1)
+        | mask[:, :, 0].any(axis=1)
+        | mask[:, :, -1].any(axis=1)
+    )
+
+
+def find_sky_boxes(sources: np.ndarray, size: int = 32):
+    """statmorph's sky box: per image, the first square (in raster order) with
+    no source pixel, of side ``size`` or, failing that, half of it, down to 2.
+
+    Returns ``(top, left, side)`` arrays; ``side`` is 0 where none is free.
+    """
+    n, height, width = sources.shape
+    table = np.zeros((n, height + 1, width + 1), dtype=np.int64)
+    table[:, 1:, 1:] = sources.cumsum(axis=1).cumsum(axis=2)
+    top, left, side = (np.zeros(n, dtype=np.int64) for _ in range(3))
+    todo = np.arange(n)
+    while size >= 2 and todo.size:
+        # as statmorph: corners up to, not including, the last position
+        rows, cols = height - size, width - size
+        if rows > 0 and cols > 0:
+            t = table[todo]
+            inside = (
+                t[:, size : size + rows, size : size + cols]
+                - t[:, :rows, size : size + cols]
+                - t[:, size : size + rows, :cols]
+                + t[:, :rows, :cols]
+            ).reshape(len(todo), -1)
+            free = inside == 0
+            found = free.any(axis=1)
+            first = free.argmax(axis=1)
+            hit = todo[found]
+            top[hit], left[hit] = np.divmod(first[found], cols)
+            side[hit] = size
+            todo = todo[~found]
+        size //= 2
+    return top, left, side
