@@ -18,7 +18,8 @@ _HALF_PIXEL = int(round(0.5 / RADIAL_STEP))
 
 def soft_disc(dist: np.ndarray, radius: np.ndarray) -> np.ndarray:
     """Fraction of each pixel inside a circle of ``radius`` (per galaxy)."""
-    return np.clip(radius[:, None, None] - dist + 0.5, 0.0, 1.0)
+    radius = np.asarray(radius, dtype=dist.dtype)[:, None, None]
+    return np.clip(radius + dist.dtype.type(0.5) - dist, 0, 1)
 
 
 def take(values: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -44,7 +45,7 @@ class CurveOfGrowth:
     def __init__(self, image: np.ndarray, dist: np.ndarray):
         n = len(image)
         n_bins = int(dist.max() / RADIAL_STEP) + 2 if n else 2
-        flat = (dist / RADIAL_STEP).astype(np.int64)
+        flat = (dist * dist.dtype.type(1 / RADIAL_STEP)).astype(np.intp)
         flat += (np.arange(n) * n_bins)[:, None, None]
         flux = np.bincount(flat.ravel(), image.ravel(), minlength=n * n_bins)
         area = np.bincount(flat.ravel(), minlength=n * n_bins).astype(np.float64)

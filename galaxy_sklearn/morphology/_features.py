@@ -219,13 +219,12 @@ class MorphologyFeatures(TransformerMixin, BaseEstimator):
         else:
             images = check_images(X, image_shape=self.image_shape)
         names = feature_names(images.shape[-1], self.sersic)
-        starts = range(0, len(images), self.batch_size)
-        with ThreadPoolExecutor(self._threads(len(starts))) as pool:
-            parts = list(
-                pool.map(
-                    lambda s: self._measure(images[s : s + self.batch_size]), starts
-                )
-            )
+        # at least one batch per thread, so a small call still uses every core
+        n_threads = self._threads(len(images))
+        size = min(self.batch_size, -(-len(images) // n_threads))
+        batches = [images[s : s + size] for s in range(0, len(images), size)]
+        with ThreadPoolExecutor(n_threads) as pool:
+            parts = list(pool.map(self._measure, batches))
         columns = [np.concatenate([p[name] for p in parts]) for name in names]
         return np.stack(columns, axis=1).astype(np.float64)
 
@@ -239,10 +238,10 @@ class MorphologyFeatures(TransformerMixin, BaseEstimator):
             sersic=self.sersic,
         )
 
-    def _threads(self, n_batches):
+    def _threads(self, n_images):
         cores = os.cpu_count() or 1
         n_jobs = cores if self.n_jobs is None or self.n_jobs < 0 else self.n_jobs
-        return max(1, min(n_jobs, n_batches))
+        return max(1, min(n_jobs, n_images))
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.

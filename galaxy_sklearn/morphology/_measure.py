@@ -112,10 +112,11 @@ def measure_morphology(
     out = {name: np.full(n, np.nan) for name in feature_names(n_bands, sersic)}
     out["flag"] = np.zeros(n, dtype=np.int64)
 
-    bands = images.astype(np.float32)
-    band_sky, _ = estimate_sky(bands, frame)
-    bands -= band_sky[:, None, None, :].astype(np.float32)
-    image = bands.mean(axis=-1)
+    # the bands' mean, band by band: a reduction over a short last axis is slow
+    image = images[..., 0].astype(np.float32)
+    for b in range(1, n_bands):
+        image += images[..., b]
+    image /= n_bands
     sky, sigma = estimate_sky(image, frame)
     image -= sky[:, None, None].astype(np.float32)
 
@@ -130,7 +131,6 @@ def measure_morphology(
     # where the search for the centre of asymmetry starts
     smooth[~segment] = -np.inf
     image[neighbours] = 0
-    bands[neighbours] = 0
     sky_boxes = find_sky_boxes(labels > 0)
     del labels, detected
 
@@ -144,11 +144,12 @@ def measure_morphology(
     if good.size:
         stats, flags = _measure_sources(
             image[good],
-            bands[good],
+            images[good] if n_bands > 1 else None,
             weight[good],
             neighbours[good],
             [corner[good] for corner in sky_boxes],
             smooth[good],
+            frame,
             sersic,
         )
         for name, values in stats.items():
@@ -157,8 +158,14 @@ def measure_morphology(
     return out
 
 
-def _measure_sources(image, bands, weight, neighbours, sky_boxes, smooth, sersic):
-    """Statistics of galaxies that have a source with positive flux."""
+def _measure_sources(
+    image, bands, weight, neighbours, sky_boxes, smooth, frame_sky, sersic
+):
+    """Statistics of galaxies that have a source with positive flux.
+
+    ``image`` is the sky-subtracted mean of the bands with neighbours set
+    to 0; ``bands`` the caller's multi-band images (None for one band).
+    """
     m, height, width = image.shape
     yy = np.arange(height, dtype=np.float32)[None, :, None]
     xx = np.arange(width, dtype=np.float32)[None, None, :]
@@ -200,7 +207,8 @@ def _measure_sources(image, bands, weight, neighbours, sky_boxes, smooth, sersic
     stats["smoothness"] = _smoothness(image, dist, r_petro, sky)
 
     # Shape from the second moments about the A centre.
-    dy, dx = yy - ay[:, None, None], xx - ax[:, None, None]
+    dy = yy - ay.astype(np.float32)[:, None, None]
+    dx = xx - ax.astype(np.float32)[:, None, None]
     myy = (weight * dy * dy).sum(axis=(1, 2)) / total
     mxx = (weight * dx * dx).sum(axis=(1, 2)) / total
     mxy = (weight * dx * dy).sum(axis=(1, 2)) / total
@@ -218,24 +226,38 @@ def _measure_sources(image, bands, weight, neighbours, sky_boxes, smooth, sersic
 
     aperture = soft_disc(dist, _EXTENT_FLUX * r_petro)
     stats["flux"] = (aperture * image).sum(axis=(1, 2))
-    band_flux = np.einsum("nhw,nhwc->nc", aperture, bands)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = band_flux[:, :-1] / band_flux[:, 1:]
-        colours = np.where(
-            (band_flux[:, :-1] > 0) & (band_flux[:, 1:] > 0),
-            -2.5 * np.log10(ratio),
-            np.nan,
-        )
-    for b in range(colours.shape[1]):
-        stats[f"colour_{b}_{b + 1}"] = colours[:, b]
+    if bands is not None:
+        stats.update(_colours(bands, aperture * ~neighbours, frame_sky))
 
     if sersic:
         stats["sersic_n"] = _sersic_index(growth, r50, r_petro)
     return stats, flags
 
 
+def _colours(bands, aperture, frame):
+    """-2.5 log10 of the flux ratio of consecutive bands within ``aperture``,
+    each band less its sky (the median over ``frame``); NaN unless both
+    fluxes are positive."""
+    m, height, width, n_bands = bands.shape
+    pixels = bands.reshape(m, height * width, n_bands).astype(np.float32)
+    sky = np.median(
+        np.ascontiguousarray(pixels[:, frame.ravel()].transpose(0, 2, 1)), axis=2
+    )
+    weights = aperture.reshape(m, 1, height * width).astype(np.float32)
+    flux = (weights @ pixels)[:, 0] - sky * weights.sum(axis=2)
+    colours = {}
+    for b in range(n_bands - 1):
+        both = (flux[:, b] > 0) & (flux[:, b + 1] > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = -2.5 * np.log10(flux[:, b] / flux[:, b + 1])
+        colours[f"colour_{b}_{b + 1}"] = np.where(both, ratio, np.nan)
+    return colours
+
+
 def _distance(yy, xx, yc, xc):
-    return np.hypot(yy - yc[:, None, None], xx - xc[:, None, None])
+    """Distance of every pixel from each galaxy's ``(yc, xc)``, float32."""
+    yc, xc = (np.asarray(c, dtype=np.float32)[:, None, None] for c in (yc, xc))
+    return np.sqrt((yy - yc) ** 2 + (xx - xc) ** 2)
 
 
 def _asymmetry_centre(image, neighbours, centroid, brightest, r_petro, sky):
@@ -268,38 +290,32 @@ def _descend(image, neighbours, start, radius, drift, sky):
     steps of 2, 1 and 0.5 px, no farther than ``drift`` px.
 
     Each trial looks at the light within ``_SEARCH_RADIUS`` of its centre
-    (the aperture when smaller), cut out of the image once, so it costs a
-    window rather than the frame. Returns ``(centre, escaped)``: escaped
-    where a centre beyond ``drift`` had less asymmetry.
+    (the aperture when smaller). Returns ``(centre, escaped)``: escaped where
+    the search ended on the drift limit with less asymmetry beyond it.
     """
     m = len(image)
     reach = np.minimum(radius, _SEARCH_RADIUS).astype(np.float32)
-    half = int(np.ceil(reach.max() + drift.max())) + 2
-    corner = start // 2 - half
-    window, frame, masked = _cut_windows(image, neighbours, corner, 2 * half + 2)
-    origin = start - 2 * corner
-    centre = origin.copy()
-    best = _asymmetry(window, masked, frame, centre, reach, sky)
+    centre = start.copy()
+    limit = (2 * drift) ** 2
+    best = _trial_asymmetry(
+        image, neighbours, np.arange(m), centre, np.zeros((1, 2), int), reach, sky
+    )[:, 0]
     escaped = np.zeros(m, dtype=bool)
-    limit = (2 * drift)[:, None] ** 2
     for step in (4, 2, 1):
         moving = np.arange(m)
         for _ in range(_MAX_CENTRE_STEPS):
+            values = _trial_asymmetry(
+                image, neighbours, moving, centre[moving], step * _NEIGHBOURS,
+                reach[moving], sky[moving],
+            )  # fmt: skip
             trial = centre[moving, None, :] + step * _NEIGHBOURS[None]
-            owner = np.repeat(moving, len(_NEIGHBOURS))
-            values = _asymmetry(
-                window, masked, frame, trial.reshape(-1, 2), reach[owner],
-                sky[owner], owner=owner,
-            ).reshape(trial.shape[:2])  # fmt: skip
-            values = np.where(np.isnan(values), np.inf, values)
-            outside = ((trial - origin[moving, None, :]) ** 2).sum(axis=2) > limit[
-                moving
+            beyond = ((trial - start[moving, None, :]) ** 2).sum(axis=2) > limit[
+                moving, None
             ]
-            # a boundary minimum with less A beyond: statmorph would drift off
-            lower_beyond = (np.where(outside, values, np.inf) < best[moving, None]).any(
+            lower_beyond = (np.where(beyond, values, np.inf) < best[moving, None]).any(
                 axis=1
             )
-            values = np.where(outside, np.inf, values)
+            values = np.where(beyond, np.inf, values)
             pick = values.argmin(axis=1)
             lowest = values[np.arange(len(moving)), pick]
             better = lowest < best[moving]
@@ -310,24 +326,64 @@ def _descend(image, neighbours, start, radius, drift, sky):
             moving, pick, lowest = moving[better], pick[better], lowest[better]
             centre[moving] = trial[better, pick]
             best[moving] = lowest
-    return centre + 2 * corner, escaped
+    return centre, escaped
 
 
-def _cut_windows(image, neighbours, corner, size):
-    """Square windows of ``size`` px from ``corner`` (per galaxy); outside the
-    frame the image is 0 and ``frame`` is False."""
-    m, height, width = image.shape
+def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky):
+    """A of galaxies ``owner`` about ``centre + offset`` for every offset
+    (all in half pixels), within ``reach`` px; shape (len(owner), n_offsets).
+
+    One window around each centre and one of its mirror image are cut; a
+    trial offset ``d`` shifts the mirror image by ``d`` pixels: a slice.
+    """
+    pad = int(np.abs(offsets).max())
+    size = 2 * int(np.ceil(reach.max())) + pad + 4
+    corner = (centre - (size - 1)) // 2
     rows = corner[:, 0:1] + np.arange(size)
     cols = corner[:, 1:2] + np.arange(size)
-    frame = ((rows >= 0) & (rows < height))[:, :, None] & (
+    window, inside = _gather(image, owner, rows, cols)
+    keep = inside & ~_gather(neighbours, owner, rows, cols)[0]
+    # mirror[x + pad] is the pixel opposite window pixel x through the centre
+    far = np.arange(-pad, size + pad)
+    mirror_rows = centre[:, 0:1] - corner[:, 0:1] - far
+    mirror_cols = centre[:, 1:2] - corner[:, 1:2] - far
+    mirror, _ = _gather(image, owner, mirror_rows, mirror_cols)
+    mirror_masked, _ = _gather(neighbours, owner, mirror_rows, mirror_cols)
+    position = np.arange(size, dtype=np.float32)[None, :]
+    values = np.empty((len(owner), len(offsets)))
+    for k, (dy, dx) in enumerate(offsets):
+        shifted = (
+            slice(None),
+            slice(pad - dy, pad - dy + size),
+            slice(pad - dx, pad - dx + size),
+        )
+        cy = ((centre[:, 0:1] + dy) / 2 - corner[:, 0:1]).astype(np.float32)
+        cx = ((centre[:, 1:2] + dx) / 2 - corner[:, 1:2]).astype(np.float32)
+        dist = np.sqrt(
+            ((position - cy) ** 2)[:, :, None] + ((position - cx) ** 2)[:, None, :]
+        )
+        weight = soft_disc(dist, reach) * (keep & ~mirror_masked[shifted])
+        difference = (weight * np.abs(window - mirror[shifted])).sum(axis=(1, 2))
+        flux = (weight * np.abs(window)).sum(axis=(1, 2))
+        area = weight.sum(axis=(1, 2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values[:, k] = np.where(flux > 0, (difference - area * sky) / flux, np.inf)
+    return values
+
+
+def _gather(array, owner, rows, cols):
+    """``array[owner]`` at per-galaxy row and column indices; 0 (False)
+    outside the frame, where ``inside`` is False."""
+    _, height, width = array.shape
+    inside = ((rows >= 0) & (rows < height))[:, :, None] & (
         (cols >= 0) & (cols < width)
     )[:, None, :]
-    index = (
-        np.arange(m)[:, None, None],
+    values = array[
+        owner[:, None, None],
         np.clip(rows, 0, height - 1)[:, :, None],
         np.clip(cols, 0, width - 1)[:, None, :],
-    )
-    return np.where(frame, image[index], 0), frame, neighbours[index] & frame
+    ]
+    return np.where(inside, values, 0).astype(array.dtype), inside
 
 
 def _asymmetry(image, neighbours, frame, centre, radius, sky_asymmetry, owner=None):
@@ -356,8 +412,7 @@ def _asymmetry(image, neighbours, frame, centre, radius, sky_asymmetry, owner=No
     mirrored = np.where(inside, mirrored, 0)
     yy = np.arange(height, dtype=np.float32)[None, :, None]
     xx = np.arange(width, dtype=np.float32)[None, None, :]
-    half = (centre / 2).astype(np.float32)
-    dist = np.hypot(yy - half[:, 0, None, None], xx - half[:, 1, None, None])
+    dist = _distance(yy, xx, centre[:, 0] / 2, centre[:, 1] / 2)
     weight = soft_disc(dist, radius.astype(np.float32)) * keep
     area = weight.sum(axis=(1, 2))
     difference = (weight * np.abs(original - mirrored)).sum(axis=(1, 2))
@@ -412,30 +467,21 @@ def _smoothness(image, dist, r_petro, sky):
 
 
 def _box_mean(image, size):
-    """Mean over a ``size`` x ``size`` box per galaxy (scipy's ``uniform_filter``
-    alignment), over the pixels the box keeps inside the image."""
-    m, height, width = image.shape
-    table = np.zeros((m, height + 1, width + 1))
-    table[:, 1:, 1:] = image.cumsum(axis=1, dtype=np.float64).cumsum(axis=2)
-    before, after = (size // 2)[:, None], (size - size // 2)[:, None]
-    y0 = np.clip(np.arange(height) - before, 0, height)
-    y1 = np.clip(np.arange(height) + after, 0, height)
-    x0 = np.clip(np.arange(width) - before, 0, width)
-    x1 = np.clip(np.arange(width) + after, 0, width)
-    g = np.arange(m)[:, None, None]
-
-    def corner(rows, cols):
-        return table[g, rows[:, :, None], cols[:, None, :]]
-
-    total = corner(y1, x1) - corner(y0, x1) - corner(y1, x0) + corner(y0, x0)
-    count = (y1 - y0)[:, :, None] * (x1 - x0)[:, None, :]
-    return (total / count).astype(np.float32)
+    """scipy's ``uniform_filter`` with a ``size`` box per galaxy (as statmorph,
+    reflecting at the frame), one call per distinct size."""
+    out = np.empty_like(image)
+    for box in np.unique(size):
+        index = np.flatnonzero(size == box)
+        out[index] = ndimage.uniform_filter(image[index], size=(1, box, box))
+    return out
 
 
 def _gaussian_blur(image, sigma):
     """Gaussian blur with one sigma per galaxy, zero outside (through FFTs)."""
     _, height, width = image.shape
-    pad = int(np.ceil(4 * sigma.max())) if sigma.size else 0
+    # zero padding against wrap-around, at most a quarter of the frame: only
+    # light near the opposite edges, faint on a centred galaxy, wraps beyond
+    pad = min(int(np.ceil(4 * sigma.max())), max(height, width) // 4)
     shape = (
         sp_fft.next_fast_len(height + pad, real=True),
         sp_fft.next_fast_len(width + pad, real=True),
@@ -455,9 +501,12 @@ def _gini_m20(image, dy, dx, theta, elongation):
     image blurred by 0.2 elliptical Petrosian radii, above its mean at that
     radius, the region holding the brightest blurred pixel."""
     m, height, width = image.shape
-    cos, sin = np.cos(theta)[:, None, None], np.sin(theta)[:, None, None]
+    cos, sin, stretch = (
+        v.astype(np.float32)[:, None, None]
+        for v in (np.cos(theta), np.sin(theta), elongation)
+    )
     along, across = dx * cos + dy * sin, dy * cos - dx * sin
-    ellip = np.hypot(along, across * elongation[:, None, None])
+    ellip = np.hypot(along, across * stretch)
     r_ellip, found = CurveOfGrowth(image, ellip).petrosian_radius(_ETA)
     flags = np.where(found, 0, FLAGS["no_petrosian"])
 

@@ -49,27 +49,21 @@ def label_sources(detected: np.ndarray):
 def central_source(labels: np.ndarray, n_labels: int, min_area: int):
     """The label of the source nearest each image's centre (0 for none).
 
-    A region smaller than ``min_area`` pixels is not a source. A source
-    covering the centre is at distance 0, so it wins.
+    Nearest means holding the pixel closest to the centre; a region smaller
+    than ``min_area`` pixels is not a source.
     """
     n, height, width = labels.shape
-    chosen = np.zeros(n, dtype=np.int64)
     if n_labels == 0:
-        return chosen
-    index = np.arange(1, n_labels + 1)
+        return np.zeros(n, dtype=np.int64)
+    area = np.bincount(labels.ravel(), minlength=n_labels + 1)
+    is_source = area >= min_area
+    is_source[0] = False
     yy, xx = np.ogrid[:height, :width]
-    dist = np.hypot(yy - (height - 1) / 2, xx - (width - 1) / 2)
-    dist = np.broadcast_to(dist, labels.shape)
-    galaxy = np.broadcast_to(np.arange(n)[:, None, None], labels.shape)
-    area = np.bincount(labels.ravel(), minlength=n_labels + 1)[1:]
-    nearest = np.asarray(ndimage.minimum(dist, labels, index))
-    owner = np.asarray(ndimage.minimum(galaxy, labels, index)).astype(np.int64)
-    keep = area >= min_area
-    index, nearest, owner = index[keep], nearest[keep], owner[keep]
-    order = np.lexsort((nearest, owner))
-    owners, first = np.unique(owner[order], return_index=True)
-    chosen[owners] = index[order][first]
-    return chosen
+    dist = np.hypot(yy - (height - 1) / 2, xx - (width - 1) / 2).astype(np.float32)
+    dist = np.where(is_source[labels], dist, np.inf).reshape(n, -1)
+    nearest = dist.argmin(axis=1)
+    found = np.isfinite(dist[np.arange(n), nearest])
+    return np.where(found, labels.reshape(n, -1)[np.arange(n), nearest], 0)
 
 
 def touches_edge(mask: np.ndarray) -> np.ndarray:
@@ -89,8 +83,8 @@ def find_sky_boxes(sources: np.ndarray, size: int = 32):
     Returns ``(top, left, side)`` arrays; ``side`` is 0 where none is free.
     """
     n, height, width = sources.shape
-    table = np.zeros((n, height + 1, width + 1), dtype=np.int64)
-    table[:, 1:, 1:] = sources.cumsum(axis=1).cumsum(axis=2)
+    table = np.zeros((n, height + 1, width + 1), dtype=np.int32)
+    table[:, 1:, 1:] = sources.cumsum(axis=1, dtype=np.int32).cumsum(axis=2)
     top, left, side = (np.zeros(n, dtype=np.int64) for _ in range(3))
     todo = np.arange(n)
     while size >= 2 and todo.size:
