@@ -95,11 +95,19 @@ def make_sersic_profiles(
     oversample = check_int(oversample, "oversample", minimum=1)
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or noise < 0:
         raise ValueError(f"noise must be a number >= 0, got {noise!r}.")
-    n, r_e, q, angle, total = np.broadcast_arrays(
+    offset = np.asarray(offset, dtype=np.float64)
+    if offset.ndim > 2 or offset.shape[-1:] not in ((), (2,)):
+        raise ValueError(
+            f"offset must be a number, a (dy, dx) pair or one pair per galaxy; "
+            f"got shape {offset.shape}."
+        )
+    count = np.atleast_2d(offset).shape[0] if offset.ndim == 2 else 1
+    n, r_e, q, angle, total, _ = np.broadcast_arrays(
         *(np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in
-          (sersic_n, effective_radius, axis_ratio, position_angle, flux))
+          (sersic_n, effective_radius, axis_ratio, position_angle, flux)),
+        np.zeros(count),
     )  # fmt: skip
-    offset = np.broadcast_to(np.asarray(offset, dtype=np.float64), (len(n), 2))
+    offset = np.broadcast_to(offset, (len(n), 2))
     for name, values, low, high in (
         ("sersic_n", n, 0.3, 10.0),
         ("effective_radius", r_e, 1e-3, np.inf),

@@ -34,7 +34,10 @@ STATISTICS = (
     "m20",
     "ellipticity",
     "elongation",
+    "inner_ellipticity",
+    "r20",
     "half_light_radius",
+    "r80",
     "petrosian_radius",
     "flux",
 )
@@ -201,7 +204,8 @@ def _measure_sources(
         stats["concentration"] = np.where(
             in_aperture > 0, 5 * np.log10(r80 / r20), np.nan
         )
-    stats["half_light_radius"] = np.where(in_aperture > 0, r50, np.nan)
+    for name, radius in (("r20", r20), ("half_light_radius", r50), ("r80", r80)):
+        stats[name] = np.where(in_aperture > 0, radius, np.nan)
     stats["petrosian_radius"] = np.where(found, r_petro, np.nan)
 
     stats["smoothness"] = _smoothness(image, dist, r_petro, sky)
@@ -209,19 +213,13 @@ def _measure_sources(
     # Shape from the second moments about the A centre.
     dy = yy - ay.astype(np.float32)[:, None, None]
     dx = xx - ax.astype(np.float32)[:, None, None]
-    myy = (weight * dy * dy).sum(axis=(1, 2)) / total
-    mxx = (weight * dx * dx).sum(axis=(1, 2)) / total
-    mxy = (weight * dx * dy).sum(axis=(1, 2)) / total
-    half_trace = (mxx + myy) / 2
-    spread = np.hypot((mxx - myy) / 2, mxy)
-    major, minor = half_trace + spread, np.maximum(half_trace - spread, 1e-12)
-    elongation = np.sqrt(major / minor)
+    elongation, theta = _shape(weight, dy, dx)
     stats["elongation"] = elongation
     stats["ellipticity"] = 1 - 1 / elongation
-    theta = 0.5 * np.arctan2(2 * mxy, mxx - myy)
 
-    gini, m20, gini_flags = _gini_m20(image, dy, dx, theta, elongation)
+    gini, m20, inner, gini_flags = _gini_m20(image, dy, dx, theta, elongation)
     stats["gini"], stats["m20"] = gini, m20
+    stats["inner_ellipticity"] = 1 - 1 / inner
     flags |= gini_flags
 
     aperture = soft_disc(dist, _EXTENT_FLUX * r_petro)
@@ -552,7 +550,24 @@ def _gini_m20(image, dy, dx, theta, elongation):
     with np.errstate(divide="ignore", invalid="ignore"):
         m20 = np.log10(brightest_moment / total_moment)
     valid = (flux > 0) & (brightest_moment > 0) & (total_moment > 0) & ~bad
-    return gini, np.where(valid, m20, np.nan), flags
+    inner, _ = _shape(
+        np.maximum(light, 0), yy - yc[:, None, None], xx - xc[:, None, None]
+    )
+    return gini, np.where(valid, m20, np.nan), np.where(bad, np.nan, inner), flags
+
+
+def _shape(weight, dy, dx):
+    """Elongation (major over minor axis) and position angle from the
+    ``weight``-ed second moments about the centre ``(dy, dx)`` offsets."""
+    total = weight.sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        myy = (weight * dy * dy).sum(axis=(1, 2)) / total
+        mxx = (weight * dx * dx).sum(axis=(1, 2)) / total
+        mxy = (weight * dx * dy).sum(axis=(1, 2)) / total
+    half_trace = (mxx + myy) / 2
+    spread = np.hypot((mxx - myy) / 2, mxy)
+    major, minor = half_trace + spread, np.maximum(half_trace - spread, 1e-12)
+    return np.sqrt(major / minor), 0.5 * np.arctan2(2 * mxy, mxx - myy)
 
 
 def _sersic_index(growth, r50, r_petro):

@@ -9,6 +9,7 @@ from galaxy_sklearn import (
     CNNGalaxyRegressor,
     LabelledOnlyClassifier,
     MoCoFeaturizer,
+    MorphologyFeatures,
 )
 from galaxy_sklearn.preprocessing import (
     AsinhStretch,
@@ -45,6 +46,7 @@ ESTIMATORS = [
     CenterCropResize(crop=0.5, image_size=2),
     AsinhStretch(),
     PercentileStretch(),
+    MorphologyFeatures(n_jobs=1),
 ]
 
 # Expected failures, each with its reason.

@@ -1,0 +1,227 @@
+"""MorphologyFeatures against known answers on analytic profiles."""
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+from scipy.special import gammainc
+
+from galaxy_sklearn import MorphologyFeatures
+from galaxy_sklearn.datasets import make_sersic_profiles
+from galaxy_sklearn.datasets._sersic import sersic_b
+from galaxy_sklearn.morphology import MORPHOLOGY_FLAGS
+
+
+def _measure(images, **params):
+    est = MorphologyFeatures(**params).fit(images)
+    names = list(est.get_feature_names_out())
+    features = est.transform(images)
+    return {name: features[:, i] for i, name in enumerate(names)}
+
+
+def _expected_concentration(n, r_e):
+    """C and the Petrosian radius of a circular Sersic profile, from its
+    analytic curve of growth: eta = 0.2 with a ring r +- 1/2, total flux
+    within 1.5 Petrosian radii (statmorph's definitions)."""
+    b = sersic_b(n)
+
+    def light(r):
+        return gammainc(2 * n, b * (max(r, 0.0) / r_e) ** (1 / n))
+
+    def excess(r):
+        ring = (light(r + 0.5) - light(r - 0.5)) / (
+            np.pi * ((r + 0.5) ** 2 - (r - 0.5) ** 2)
+        )
+        return ring / (light(r) / (np.pi * r * r)) - 0.2
+
+    r_petro = brentq(excess, 1.0, 50 * r_e)
+    total = light(1.5 * r_petro)
+    r20 = brentq(lambda r: light(r) - 0.2 * total, 1e-6, 1.5 * r_petro)
+    r80 = brentq(lambda r: light(r) - 0.8 * total, 1e-6, 1.5 * r_petro)
+    return 5 * np.log10(r80 / r20), r_petro
+
+
+@pytest.mark.parametrize("n, r_e", [(1.0, 4.0), (2.0, 5.0), (4.0, 5.0)])
+def test_concentration_and_petrosian_radius_match_the_analytic_profile(n, r_e):
+    images = make_sersic_profiles(n, r_e, image_size=80)
+    got = _measure(images)
+    concentration, r_petro = _expected_concentration(n, r_e)
+    assert got["concentration"][0] == pytest.approx(concentration, abs=0.2)
+    assert got["petrosian_radius"][0] == pytest.approx(r_petro, rel=0.03)
+    assert got["flag"][0] == 0
+
+
+def test_de_vaucouleurs_is_more_concentrated_with_higher_gini_and_lower_m20():
+    images = make_sersic_profiles([1.0, 4.0], 5.0, image_size=80)
+    got = _measure(images)
+    exponential, de_vaucouleurs = 0, 1
+    assert got["concentration"][de_vaucouleurs] > got["concentration"][exponential] + 1
+    assert got["gini"][de_vaucouleurs] > got["gini"][exponential] + 0.05
+    assert got["m20"][de_vaucouleurs] < got["m20"][exponential] - 0.1
+
+
+def test_a_symmetric_galaxy_has_no_asymmetry_and_a_lopsided_one_has_some():
+    symmetric = make_sersic_profiles(1.0, 4.0, image_size=64, offset=(0.5, -1.0))
+    lopsided = symmetric.copy()
+    # a bright clump on one side of the disc only
+    lopsided += make_sersic_profiles(
+        0.5, 1.5, image_size=64, offset=(4.0, 5.0), flux=2e3
+    )
+    got = _measure(np.concatenate([symmetric, lopsided]))
+    assert abs(got["asymmetry"][0]) < 0.02
+    assert got["asymmetry"][1] > 0.1
+
+
+def test_the_centre_of_asymmetry_is_found_off_the_image_centre():
+    # a galaxy 3.5 px off centre is as symmetric as a centred one
+    images = make_sersic_profiles(1.5, 4.0, image_size=64, offset=[(0, 0), (3.5, -2.0)])
+    asymmetry = _measure(images)["asymmetry"]
+    assert np.all(np.abs(asymmetry) < 0.02)
+
+
+def test_gini_of_a_flat_disc_is_low_and_of_a_compact_source_high():
+    yy, xx = np.mgrid[:48, :48] - 23.5
+    disc = (np.hypot(yy, xx) < 12).astype(np.float32) * 100
+    compact = make_sersic_profiles(4.0, 1.5, image_size=48)[0] * 10
+    rng = np.random.default_rng(0)
+    images = np.stack([disc, compact]) + rng.normal(0, 0.5, (2, 48, 48))
+    gini = _measure(images.astype(np.float32))["gini"]
+    assert gini[0] < 0.25
+    assert gini[1] > 0.5
+
+
+@pytest.mark.parametrize("axis_ratio", [1.0, 0.5, 0.3])
+def test_ellipticity_follows_the_axis_ratio(axis_ratio):
+    images = make_sersic_profiles(
+        1.0, 6.0, image_size=80, axis_ratio=axis_ratio, position_angle=30.0,
+        noise=0.1, random_state=0,
+    )  # fmt: skip
+    got = _measure(images)
+    assert got["ellipticity"][0] == pytest.approx(1 - axis_ratio, abs=0.06)
+    assert got["elongation"][0] == pytest.approx(1 / axis_ratio, rel=0.12)
+    assert got["inner_ellipticity"][0] == pytest.approx(1 - axis_ratio, abs=0.08)
+
+
+def test_sersic_index_is_recovered():
+    images = make_sersic_profiles([1.0, 4.0], 6.0, image_size=96)
+    n = _measure(images, sersic=True)["sersic_n"]
+    assert n[0] == pytest.approx(1.0, abs=0.25)
+    assert n[1] == pytest.approx(4.0, abs=1.0)
+
+
+def test_half_light_radius_and_flux_of_a_resolved_exponential():
+    images = make_sersic_profiles(1.0, 5.0, image_size=96, flux=1e4)
+    got = _measure(images)
+    # within 1.5 Petrosian radii an exponential holds 99% of its light
+    assert got["half_light_radius"][0] == pytest.approx(5.0, rel=0.05)
+    assert got["r20"][0] < got["half_light_radius"][0] < got["r80"][0]
+    assert got["flux"][0] == pytest.approx(1e4, rel=0.03)
+
+
+def test_colours_compare_band_fluxes():
+    galaxy = make_sersic_profiles(1.0, 4.0, image_size=48)[0]
+    # band 0 twice as bright as band 1, band 2 as bright as band 1
+    images = np.stack([2 * galaxy, galaxy, galaxy], axis=-1)[None]
+    got = _measure(images)
+    assert got["colour_0_1"][0] == pytest.approx(-2.5 * np.log10(2), abs=0.01)
+    assert got["colour_1_2"][0] == pytest.approx(0.0, abs=0.01)
+
+
+def test_a_neighbour_is_masked():
+    galaxy = make_sersic_profiles(1.0, 4.0, image_size=64)
+    neighbour = make_sersic_profiles(
+        1.0, 2.0, image_size=64, offset=(20.0, 20.0), flux=3e3
+    )
+    rng = np.random.default_rng(1)
+    noise = rng.normal(0, 0.05, galaxy.shape).astype(np.float32)
+    alone, crowded = _measure(galaxy + noise), _measure(galaxy + neighbour + noise)
+    for name in (
+        "concentration",
+        "asymmetry",
+        "gini",
+        "m20",
+        "petrosian_radius",
+        "flux",
+    ):
+        assert crowded[name][0] == pytest.approx(alone[name][0], rel=0.05, abs=0.02), (
+            name
+        )
+
+
+def test_undefined_statistics_are_nan_with_a_flag():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 1, (1, 32, 32)).astype(np.float32)
+    empty = np.zeros((1, 32, 32), dtype=np.float32)
+    edge = make_sersic_profiles(1.0, 4.0, image_size=32, offset=(0, 14.0))
+    got = _measure(np.concatenate([noise, empty, edge]))
+    no_source = MORPHOLOGY_FLAGS["no_source"]
+    for i in (0, 1):
+        assert int(got["flag"][i]) & no_source
+        assert np.isnan(got["concentration"][i]) and np.isnan(got["gini"][i])
+    assert int(got["flag"][2]) & MORPHOLOGY_FLAGS["edge"]
+    assert np.isfinite(got["concentration"][2])
+
+
+def test_results_do_not_depend_on_the_batch_threads_or_layout():
+    rng = np.random.default_rng(0)
+    n = rng.uniform(0.8, 4, 9)
+    images = make_sersic_profiles(n, rng.uniform(2, 6, 9), image_size=48,
+                                  axis_ratio=rng.uniform(0.3, 1, 9),
+                                  position_angle=rng.uniform(0, 180, 9),
+                                  offset=rng.uniform(-3, 3, (9, 2)), noise=0.05,
+                                  random_state=0)  # fmt: skip
+    together = MorphologyFeatures(n_jobs=1).fit_transform(images)
+    threaded = MorphologyFeatures(n_jobs=2, batch_size=2).fit_transform(images)
+    one = MorphologyFeatures().fit_transform(images[4:5])
+    flat = MorphologyFeatures(image_shape=(48, 48)).fit_transform(images.reshape(9, -1))
+    np.testing.assert_allclose(threaded, together, rtol=1e-5)
+    np.testing.assert_allclose(one, together[4:5], rtol=1e-5)
+    np.testing.assert_allclose(flat, together, rtol=1e-5)
+
+
+def test_uint8_images_measure_like_their_float_values():
+    galaxy = make_sersic_profiles(2.0, 4.0, image_size=48, flux=2e4)[0]
+    rgb = (
+        np.clip(np.stack([galaxy] * 3, axis=-1), 0, 255).round().astype(np.uint8)[None]
+    )
+    np.testing.assert_allclose(
+        MorphologyFeatures().fit_transform(rgb),
+        MorphologyFeatures().fit_transform(rgb.astype(np.float32)),
+        rtol=1e-5,
+    )
+
+
+def test_feature_names_follow_the_bands():
+    est = MorphologyFeatures(sersic=True).fit(np.zeros((2, 16, 16, 3), np.uint8))
+    names = list(est.get_feature_names_out())
+    assert names[:5] == ["concentration", "asymmetry", "smoothness", "gini", "m20"]
+    assert "colour_0_1" in names and "colour_1_2" in names and "sersic_n" in names
+    assert names[-1] == "flag"
+    single = MorphologyFeatures().fit(np.zeros((2, 16, 16)))
+    assert not any(n.startswith("colour") for n in single.get_feature_names_out())
+    assert est.transform(np.zeros((2, 16, 16, 3), np.uint8)).shape == (2, len(names))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"threshold": -1}, "threshold"),
+        ({"smoothing": np.nan}, "smoothing"),
+        ({"min_area": 0}, "min_area"),
+        ({"border": 2.5}, "border"),
+        ({"sersic": "yes"}, "sersic"),
+        ({"n_jobs": 0}, "n_jobs"),
+        ({"batch_size": 0}, "batch_size"),
+    ],
+)
+def test_bad_parameters_are_named(params, match):
+    with pytest.raises(ValueError, match=match):
+        MorphologyFeatures(**params).fit(np.zeros((2, 16, 16)))
+
+
+def test_bad_images_raise_and_keep_the_fit():
+    est = MorphologyFeatures().fit(np.zeros((2, 16, 16, 3), np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        est.transform(np.zeros((2, 20, 20, 3), np.uint8))
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        est.fit(np.full((2, 16, 16, 3), np.nan))
+    assert est.image_shape_ == (16, 16, 3)
