@@ -5,8 +5,9 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from scipy.optimize import brentq
 from scipy.special import gamma as gamma_fn
-from scipy.special import gammaincinv
+from scipy.special import gammainc, gammaincinv
 
 from ._checks import check_int, make_rng
 
@@ -34,6 +35,31 @@ def sersic_amplitude(n, effective_radius, axis_ratio, flux):
 def sersic_radius_of_fraction(n, effective_radius, fraction):
     """Radius of a circular Sersic profile enclosing ``fraction`` of its light."""
     return effective_radius * (gammaincinv(2 * n, fraction) / sersic_b(n)) ** n
+
+
+def petrosian_concentration(n, effective_radius, eta=0.2):
+    """C and circular Petrosian radius of a Sersic profile, from its analytic
+    curve of growth, as statmorph defines them on an image: eta in a ring
+    ``r +- 1/2`` px, r20 and r80 of the light within 1.5 Petrosian radii.
+
+    Returns ``(concentration, petrosian_radius)``: the known answers that
+    :class:`~galaxy_sklearn.morphology.MorphologyFeatures` is tested against.
+    """
+    b = sersic_b(n)
+
+    def light(r):
+        return gammainc(2 * n, b * (max(r, 0.0) / effective_radius) ** (1 / n))
+
+    def excess(r):
+        ring_area = np.pi * ((r + 0.5) ** 2 - (r - 0.5) ** 2)
+        ring = (light(r + 0.5) - light(r - 0.5)) / ring_area
+        return ring / (light(r) / (np.pi * r * r)) - eta
+
+    r_petro = brentq(excess, 1.0, 50 * effective_radius)
+    total = light(1.5 * r_petro)
+    r20 = brentq(lambda r: light(r) - 0.2 * total, 1e-9, 1.5 * r_petro)
+    r80 = brentq(lambda r: light(r) - 0.8 * total, 1e-9, 1.5 * r_petro)
+    return 5 * np.log10(r80 / r20), r_petro
 
 
 def make_sersic_profiles(

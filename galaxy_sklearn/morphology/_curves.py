@@ -53,6 +53,7 @@ class CurveOfGrowth:
         self.area = _pixel_footprint(area.reshape(n, n_bins))
         self.radii = np.arange(self.flux.shape[1]) * RADIAL_STEP
         self.diagonal = float(np.hypot(*image.shape[1:]))
+        self.farthest = dist.reshape(n, -1).max(axis=1) if n else np.zeros(0)
 
     def _at(self, curve: np.ndarray, r) -> np.ndarray:
         t = np.clip(np.asarray(r, dtype=np.float64) / RADIAL_STEP, 0, None)
@@ -110,7 +111,10 @@ class CurveOfGrowth:
         excess = self._petrosian_excess(
             np.broadcast_to(coarse, (n, n_coarse)), eta, annulus
         )
-        below = ~(excess > 0)  # NaN (no ring left) ends the search too
+        # an empty ring ends the search beyond the last pixel; nearer in it is
+        # a ring too thin to hold a pixel centre (a very elongated ellipse)
+        beyond = coarse[None, :] - annulus / 2 > self.farthest[:, None]
+        below = (excess <= 0) | (np.isnan(excess) & beyond)
         crossed = below.any(axis=1)
         j = below.argmax(axis=1)
         found = crossed & (j > 0)
@@ -119,7 +123,9 @@ class CurveOfGrowth:
         fine = low[:, None] + RADIAL_STEP * np.arange(steps)
         fine = np.minimum(fine, coarse[j][:, None])
         fine_excess = self._petrosian_excess(fine, eta, annulus)
-        fine_below = ~(fine_excess > 0)
+        fine_below = (fine_excess <= 0) | (
+            np.isnan(fine_excess) & (fine - annulus / 2 > self.farthest[:, None])
+        )
         i = np.maximum(fine_below.argmax(axis=1), 1)
         e_lo, e_hi = take(fine_excess, i - 1), take(fine_excess, i)
         r_lo, r_hi = take(fine, i - 1), take(fine, i)
