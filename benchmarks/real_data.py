@@ -13,6 +13,8 @@ class and fit seconds. Rows:
 * the MoCo encoder fine-tuned on the 10% subset (``pretrained=featurizer``),
   next to ``resnet18`` from scratch on the same subset and epochs;
 * ``CAEFeaturizer`` + logistic regression, all labels;
+* ``MorphologyFeatures`` + a 500-tree random forest, all labels (the
+  classical baseline);
 * with ``--rows defaults``: ``simple_cnn`` with the library's defaults.
 
 ``--ablations`` adds shorter MoCo runs that change one thing each: fewer
@@ -40,13 +42,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from galaxy_sklearn import CAEFeaturizer, CNNGalaxyClassifier, MoCoFeaturizer
+from galaxy_sklearn import (
+    CAEFeaturizer,
+    CNNGalaxyClassifier,
+    MoCoFeaturizer,
+    MorphologyFeatures,
+)
 from galaxy_sklearn.datasets import GALAXY_CLASSES, load_galaxy_zoo2
 from galaxy_sklearn.nn import GalaxyAugmentation, register_backbone
 
@@ -142,8 +150,8 @@ def main(argv=None) -> int:
         "--rows",
         default="all",
         help=(
-            "comma-separated subset of: supervised, moco, cae, ablations, "
-            "defaults (default: the first three)"
+            "comma-separated subset of: supervised, moco, cae, morphology, "
+            "ablations, defaults (default: the first four)"
         ),
     )
     parser.add_argument("--out", type=Path, default=None, help="output file stem")
@@ -153,7 +161,7 @@ def main(argv=None) -> int:
     if not (data_dir / "labels.csv").is_file():
         parser.error(f"{data_dir} has no labels.csv; pass the gz2_5class folder.")
     epochs = QUICK if args.quick else FULL
-    wanted = {"supervised", "moco", "cae"} if args.rows == "all" else set(
+    wanted = {"supervised", "moco", "cae", "morphology"} if args.rows == "all" else set(
         args.rows.split(",")
     )  # fmt: skip
     if args.ablations:
@@ -197,7 +205,7 @@ def main(argv=None) -> int:
             {
                 "model": name,
                 "labels": labels,
-                "epochs": clf.max_epochs,
+                "epochs": getattr(clf, "max_epochs", 0),
                 "fit_s": fit_s + extra_s,
                 **scores(y_val, clf.predict(X_val)),
             }
@@ -282,6 +290,13 @@ def main(argv=None) -> int:
             lambda: CAEFeaturizer(max_epochs=epochs["cae"], **common).fit(X_all)
         )
         run_probe("CAEFeaturizer + LR", "100%", cae, pretrain_s, X, y)
+
+    if "morphology" in wanted:
+        baseline = make_pipeline(
+            MorphologyFeatures(),
+            RandomForestClassifier(n_estimators=500, n_jobs=-1, random_state=SEED),
+        )
+        run_classifier("MorphologyFeatures + RandomForest(500)", "100%", baseline, X, y)
 
     if "ablations" in wanted:
         register_backbone("resnet18_4x4")(_resnet18_4x4)
