@@ -237,11 +237,11 @@ def _colours(bands, aperture, frame):
     each band less its sky (the median over ``frame``); NaN unless both
     fluxes are positive."""
     m, height, width, n_bands = bands.shape
-    pixels = bands.reshape(m, height * width, n_bands).astype(np.float32)
-    sky = np.median(
-        np.ascontiguousarray(pixels[:, frame.ravel()].transpose(0, 2, 1)), axis=2
-    )
     weights = aperture.reshape(m, 1, height * width).astype(np.float32)
+    pixels = bands.reshape(m, height * width, n_bands).astype(np.float32)
+    sky = np.stack(
+        [np.median(bands[..., b][:, frame], axis=1) for b in range(n_bands)], 1
+    )
     flux = (weights @ pixels)[:, 0] - sky * weights.sum(axis=2)
     colours = {}
     for b in range(n_bands - 1):
@@ -522,48 +522,56 @@ def _gini_m20(image, dy, dx, theta, elongation):
     bad = (size < 2) | (size == height * width)
     flags |= np.where(bad, FLAGS["gini_segmap"], 0)
 
-    values = np.where(segmap, np.abs(image), -1.0).reshape(m, -1)
+    values = np.where(segmap, np.abs(image), np.float32(-1)).reshape(m, -1)
     values.sort(axis=1)
     rank = np.arange(1, values.shape[1] + 1) - (values.shape[1] - size)[:, None]
-    values = np.where(rank >= 1, values, 0.0)
-    total = values.sum(axis=1)
+    values[rank < 1] = 0
+    total = values.sum(axis=1, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         gini = (2 * (rank * values).sum(axis=1) - (size + 1) * total) / (
             (size - 1) * total
         )
     gini = np.where((size >= 2) & (total > 0), gini, np.nan)
 
-    light = np.where(segmap, image, 0).astype(np.float64)
-    flux = light.sum(axis=(1, 2))
-    yy = np.arange(height)[None, :, None]
-    xx = np.arange(width)[None, None, :]
+    light = np.where(segmap, image, 0)
+    flux = light.sum(axis=(1, 2), dtype=np.float64)
+    yy = np.arange(height, dtype=np.float32)[None, :, None]
+    xx = np.arange(width, dtype=np.float32)[None, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
-        yc = (light * yy).sum(axis=(1, 2)) / flux
-        xc = (light * xx).sum(axis=(1, 2)) / flux
-    moment = light * ((yy - yc[:, None, None]) ** 2 + (xx - xc[:, None, None]) ** 2)
-    ordered = np.sort(light.reshape(m, -1), axis=1)
+        yc = ((light * yy).sum(axis=(1, 2), dtype=np.float64) / flux).astype(np.float32)
+        xc = ((light * xx).sum(axis=(1, 2), dtype=np.float64) / flux).astype(np.float32)
+    dy, dx = yy - yc[:, None, None], xx - xc[:, None, None]
+    moment = light * (dy**2 + dx**2)
+    # statmorph sorts the whole image; without negative pixels in the segmap
+    # that is the Gini sort above (zeros outside the segmap), so sort again
+    # only the galaxies with some
+    ordered = values
+    negative = np.flatnonzero((light < 0).any(axis=(1, 2)))
+    if negative.size:
+        ordered = values.copy()
+        ordered[negative] = np.sort(light[negative].reshape(len(negative), -1), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.cumsum(ordered, axis=1) / flux[:, None]
+        fraction = np.cumsum(ordered, axis=1, dtype=np.float64) / flux[:, None]
     cut = take(ordered, (fraction >= 0.8).argmax(axis=1))
-    brightest_moment = np.where(light >= cut[:, None, None], moment, 0).sum(axis=(1, 2))
-    total_moment = moment.sum(axis=(1, 2))
+    brightest_moment = np.where(light >= cut[:, None, None], moment, 0).sum(
+        axis=(1, 2), dtype=np.float64
+    )
+    total_moment = moment.sum(axis=(1, 2), dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         m20 = np.log10(brightest_moment / total_moment)
     valid = (flux > 0) & (brightest_moment > 0) & (total_moment > 0) & ~bad
-    inner, _ = _shape(
-        np.maximum(light, 0), yy - yc[:, None, None], xx - xc[:, None, None]
-    )
+    inner, _ = _shape(np.maximum(light, 0), dy, dx)
     return gini, np.where(valid, m20, np.nan), np.where(bad, np.nan, inner), flags
 
 
 def _shape(weight, dy, dx):
     """Elongation (major over minor axis) and position angle from the
     ``weight``-ed second moments about the centre ``(dy, dx)`` offsets."""
-    total = weight.sum(axis=(1, 2))
+    total = weight.sum(axis=(1, 2), dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        myy = (weight * dy * dy).sum(axis=(1, 2)) / total
-        mxx = (weight * dx * dx).sum(axis=(1, 2)) / total
-        mxy = (weight * dx * dy).sum(axis=(1, 2)) / total
+        myy = (weight * dy * dy).sum(axis=(1, 2), dtype=np.float64) / total
+        mxx = (weight * dx * dx).sum(axis=(1, 2), dtype=np.float64) / total
+        mxy = (weight * dx * dy).sum(axis=(1, 2), dtype=np.float64) / total
     half_trace = (mxx + myy) / 2
     spread = np.hypot((mxx - myy) / 2, mxy)
     major, minor = half_trace + spread, np.maximum(half_trace - spread, 1e-12)

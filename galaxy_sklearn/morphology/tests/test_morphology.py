@@ -201,3 +201,26 @@ def test_bad_images_raise_and_keep_the_fit():
     with pytest.raises(ValueError, match="NaN|infinity"):
         est.fit(np.full((2, 16, 16, 3), np.nan))
     assert est.image_shape_ == (16, 16, 3)
+
+
+def test_sky_boxes_are_statmorphs_first_free_square():
+    from galaxy_sklearn.morphology._segmentation import find_sky_boxes
+
+    rng = np.random.default_rng(0)
+    sources = rng.random((20, 48, 48)) > 0.995
+    sources[:, 14:34, 14:34] = True
+    sources[3] = True  # no free box at all
+
+    def first_free(mask, size=32):
+        # statmorph's _slice_skybox loop
+        while size >= 2:
+            for i in range(mask.shape[0] - size):
+                for j in range(mask.shape[1] - size):
+                    if not mask[i : i + size, j : j + size].any():
+                        return i, j, size
+            size //= 2
+        return 0, 0, 0
+
+    top, left, side = find_sky_boxes(sources)
+    for k in range(len(sources)):
+        assert (top[k], left[k], side[k]) == first_free(sources[k])
