@@ -78,6 +78,12 @@ class MorphologyFeatures(TransformerMixin, BaseEstimator):
         1/13 of the image side.
     sersic : bool, default=False
         Add ``sersic_n``.
+    mask_neighbours : bool, default=True
+        Set every source but the central one to the sky, and leave it and its
+        mirror image out of the asymmetry (statmorph given a segmentation
+        map of all sources). With False the neighbours stay in the image as
+        part of the background, as statmorph does when given the central
+        segment only; a close companion then raises A, the merger signal.
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` to read flat rows as images.
     n_jobs : int or None, default=None
@@ -122,6 +128,7 @@ class MorphologyFeatures(TransformerMixin, BaseEstimator):
         min_area=10,
         border=None,
         sersic=False,
+        mask_neighbours=True,
         image_shape=None,
         n_jobs=None,
         batch_size=128,
@@ -131,6 +138,7 @@ class MorphologyFeatures(TransformerMixin, BaseEstimator):
         self.min_area = min_area
         self.border = border
         self.sersic = sersic
+        self.mask_neighbours = mask_neighbours
         self.image_shape = image_shape
         self.n_jobs = n_jobs
         self.batch_size = batch_size
@@ -169,8 +177,11 @@ class MorphologyFeatures(TransformerMixin, BaseEstimator):
                 raise ValueError(
                     f"{name} must be an integer >= {low}{extra}, got {value!r}."
                 )
-        if not isinstance(self.sersic, (bool, np.bool_)):
-            raise ValueError(f"sersic must be True or False, got {self.sersic!r}.")
+        for name in ("sersic", "mask_neighbours"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(
+                    f"{name} must be True or False, got {getattr(self, name)!r}."
+                )
         if self.n_jobs is not None and (
             isinstance(self.n_jobs, bool)
             or not isinstance(self.n_jobs, numbers.Integral)
@@ -236,6 +247,7 @@ class MorphologyFeatures(TransformerMixin, BaseEstimator):
             min_area=self.min_area,
             border=self.border,
             sersic=self.sersic,
+            mask_neighbours=self.mask_neighbours,
         )
 
     def _threads(self, n_images):

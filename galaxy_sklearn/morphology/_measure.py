@@ -82,6 +82,7 @@ def measure_morphology(
     min_area: int = 10,
     border: int | None = None,
     sersic: bool = False,
+    mask_neighbours: bool = True,
 ) -> dict[str, np.ndarray]:
     """Measure every statistic of :data:`STATISTICS` on a batch of galaxies.
 
@@ -101,6 +102,9 @@ def measure_morphology(
         1/13 of the image side (8 px at 104 px).
     sersic : bool
         Also fit a Sersic index to the radial profile.
+    mask_neighbours : bool
+        Set other sources to the sky and leave them out of A; else they stay
+        in the image, as sky (statmorph given the central segment only).
 
     Returns
     -------
@@ -131,10 +135,12 @@ def measure_morphology(
     main = central_source(labels, n_labels, min_area)
     segment = labels == np.where(main > 0, main, -1)[:, None, None]
     neighbours = (labels > 0) & ~segment
+    if not mask_neighbours:
+        neighbours[:] = False
     # where the search for the centre of asymmetry starts
     smooth[~segment] = -np.inf
     image[neighbours] = 0
-    sky_boxes = find_sky_boxes(labels > 0)
+    sky_boxes = find_sky_boxes(labels > 0 if mask_neighbours else segment)
     del labels, detected
 
     weight = np.where(segment, np.maximum(image, 0), 0)

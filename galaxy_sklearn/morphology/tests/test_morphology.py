@@ -123,6 +123,20 @@ def test_a_neighbour_is_masked():
         )
 
 
+def test_an_unmasked_neighbour_raises_the_asymmetry():
+    # a faint, large disc: its 1.5 Petrosian-radius aperture reaches the star
+    # 18 px away, while their isophotes stay apart
+    galaxy = make_sersic_profiles(1.0, 10.0, image_size=96, flux=1e4)
+    star = make_sersic_profiles(0.5, 1.0, image_size=96, offset=(0, 18), flux=3e3)
+    noise = np.random.default_rng(1).normal(0, 5, galaxy.shape).astype(np.float32)
+    alone = _measure(galaxy + noise)
+    masked = _measure(galaxy + star + noise)
+    kept = _measure(galaxy + star + noise, mask_neighbours=False)
+    assert masked["flag"][0] == kept["flag"][0] == 0
+    assert masked["asymmetry"][0] == pytest.approx(alone["asymmetry"][0], abs=0.01)
+    assert kept["asymmetry"][0] > masked["asymmetry"][0] + 0.1
+
+
 def test_undefined_statistics_are_nan_with_a_flag():
     rng = np.random.default_rng(0)
     noise = rng.normal(0, 1, (1, 32, 32)).astype(np.float32)
@@ -185,6 +199,7 @@ def test_feature_names_follow_the_bands():
         ({"min_area": 0}, "min_area"),
         ({"border": 2.5}, "border"),
         ({"sersic": "yes"}, "sersic"),
+        ({"mask_neighbours": 1}, "mask_neighbours"),
         ({"n_jobs": 0}, "n_jobs"),
         ({"batch_size": 0}, "batch_size"),
     ],
