@@ -353,26 +353,32 @@ def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky):
     mirror_cols = centre[:, 1:2] - corner[:, 1:2] - far
     mirror, _ = _gather(image, owner, mirror_rows, mirror_cols)
     mirror_masked, _ = _gather(neighbours, owner, mirror_rows, mirror_cols)
-    position = np.arange(size, dtype=np.float32)[None, :]
-    values = np.empty((len(owner), len(offsets)))
-    for k, (dy, dx) in enumerate(offsets):
-        shifted = (
+    # every trial at once: (galaxy, offset, row, column)
+    shifts = [
+        (
             slice(None),
             slice(pad - dy, pad - dy + size),
             slice(pad - dx, pad - dx + size),
         )
-        cy = ((centre[:, 0:1] + dy) / 2 - corner[:, 0:1]).astype(np.float32)
-        cx = ((centre[:, 1:2] + dx) / 2 - corner[:, 1:2]).astype(np.float32)
-        dist = np.sqrt(
-            ((position - cy) ** 2)[:, :, None] + ((position - cx) ** 2)[:, None, :]
-        )
-        weight = soft_disc(dist, reach) * (keep & ~mirror_masked[shifted])
-        difference = (weight * np.abs(window - mirror[shifted])).sum(axis=(1, 2))
-        flux = (weight * np.abs(window)).sum(axis=(1, 2))
-        area = weight.sum(axis=(1, 2))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values[:, k] = np.where(flux > 0, (difference - area * sky) / flux, np.inf)
-    return values
+        for dy, dx in offsets
+    ]
+    mirrored = np.stack([mirror[shift] for shift in shifts], axis=1)
+    masked = np.stack([mirror_masked[shift] for shift in shifts], axis=1)
+    position = np.arange(size, dtype=np.float32)[None, None, :]
+    cy = ((centre[:, 0:1] + offsets[:, 0]) / 2 - corner[:, 0:1]).astype(np.float32)
+    cx = ((centre[:, 1:2] + offsets[:, 1]) / 2 - corner[:, 1:2]).astype(np.float32)
+    dist = np.sqrt(
+        ((position - cy[:, :, None]) ** 2)[..., None]
+        + ((position - cx[:, :, None]) ** 2)[:, :, None, :]
+    )
+    radius = reach.astype(np.float32)[:, None, None, None]
+    weight = np.clip(radius + np.float32(0.5) - dist, 0, 1)
+    weight *= keep[:, None] & ~masked
+    difference = (weight * np.abs(window[:, None] - mirrored)).sum(axis=(2, 3))
+    flux = (weight * np.abs(window[:, None])).sum(axis=(2, 3))
+    area = weight.sum(axis=(2, 3))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(flux > 0, (difference - area * sky[:, None]) / flux, np.inf)
 
 
 def _gather(array, owner, rows, cols):
