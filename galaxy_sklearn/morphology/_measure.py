@@ -393,7 +393,9 @@ def _gather(array, owner, rows, cols):
         np.clip(rows, 0, height - 1)[:, :, None],
         np.clip(cols, 0, width - 1)[:, None, :],
     ]
-    return np.where(inside, values, 0).astype(array.dtype), inside
+    if array.dtype == bool:
+        return values & inside, inside
+    return values * inside, inside
 
 
 def _asymmetry(image, neighbours, frame, centre, radius, sky_asymmetry, owner=None):
@@ -579,11 +581,11 @@ def _gini_m20(image, dy, dx, theta, elongation):
 def _shape(weight, dy, dx):
     """Elongation (major over minor axis) and position angle from the
     ``weight``-ed second moments about the centre ``(dy, dx)`` offsets."""
-    total = weight.sum(axis=(1, 2), dtype=np.float64)
+    total = weight.sum(axis=(1, 2)).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        myy = (weight * dy * dy).sum(axis=(1, 2), dtype=np.float64) / total
-        mxx = (weight * dx * dx).sum(axis=(1, 2), dtype=np.float64) / total
-        mxy = (weight * dx * dy).sum(axis=(1, 2), dtype=np.float64) / total
+        myy = np.einsum("nij,nij,nij->n", weight, dy, dy) / total
+        mxx = np.einsum("nij,nij,nij->n", weight, dx, dx) / total
+        mxy = np.einsum("nij,nij,nij->n", weight, dx, dy) / total
     half_trace = (mxx + myy) / 2
     spread = np.hypot((mxx - myy) / 2, mxy)
     major, minor = half_trace + spread, np.maximum(half_trace - spread, 1e-12)
