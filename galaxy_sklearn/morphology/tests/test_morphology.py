@@ -239,3 +239,20 @@ def test_sky_boxes_are_statmorphs_first_free_square():
     top, left, side = find_sky_boxes(sources)
     for k in range(len(sources)):
         assert (top[k], left[k], side[k]) == first_free(sources[k])
+
+
+def test_m20_threshold_matches_statmorphs_signed_sort():
+    from galaxy_sklearn.morphology._measure import _m20_cut
+
+    rng = np.random.default_rng(0)
+    light = rng.normal(0, 1, (30, 12, 12)).astype(np.float32)
+    light[:, 4:8, 4:8] += rng.uniform(5, 50, (30, 4, 4)).astype(np.float32)
+    light[::3, 0, 0] = -60  # a negative pixel brighter than the threshold
+    light[1::3] = np.abs(light[1::3])  # no negative pixel at all
+    flux = light.sum(axis=(1, 2), dtype=np.float64)
+    values = np.sort(np.abs(light).reshape(30, -1), axis=1)
+    # statmorph: sort ascending, first value where the cumulative sum >= 80%
+    ordered = np.sort(light.reshape(30, -1), axis=1)
+    fraction = np.cumsum(ordered, axis=1, dtype=np.float64) / flux[:, None]
+    expected = ordered[np.arange(30), (fraction >= 0.8).argmax(axis=1)]
+    np.testing.assert_array_equal(_m20_cut(values, light, flux), expected)
