@@ -33,28 +33,18 @@ import argparse
 import os
 import platform
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import gaussian_filter
 from scipy.stats import spearmanr
 
 from galaxy_sklearn import MorphologyFeatures
 from galaxy_sklearn.datasets import load_galaxy_zoo2, make_sersic_profiles
 from galaxy_sklearn.datasets._sersic import petrosian_concentration
+from galaxy_sklearn.morphology._reference import STATMORPH_NAMES, run_statmorph
 
 RESULTS = Path(__file__).parent / "results"
-STATISTICS = {
-    "concentration": "concentration",
-    "asymmetry": "asymmetry",
-    "gini": "gini",
-    "m20": "m20",
-    "smoothness": "smoothness",
-    "petrosian_radius": "rpetro_circ",
-    "half_light_radius": "r50",
-}
 
 
 def main(argv=None):
@@ -85,7 +75,9 @@ def main(argv=None):
         gray = images.mean(axis=-1) if images.ndim == 4 else images
         ours, ours_1, ours_all = _ours(images)
         for config in ("full segmap", "central only"):
-            reference, seconds = _statmorph(gray, central_only=config == "central only")
+            reference, seconds = run_statmorph(
+                gray, central_only=config == "central only"
+            )
             speed.append({
                 "galaxies": name, "statmorph": config,
                 "statmorph_ms": 1e3 * seconds,
@@ -95,7 +87,7 @@ def main(argv=None):
                 "ratio_all_cores": seconds / ours_all,
             })  # fmt: skip
             row = {"galaxies": name, "statmorph": config}
-            for ours_name, theirs in STATISTICS.items():
+            for ours_name, theirs in STATMORPH_NAMES.items():
                 a, b = ours[ours_name], reference[theirs]
                 ok = np.isfinite(a) & np.isfinite(b)
                 row[ours_name] = spearmanr(a[ok], b[ok]).statistic
@@ -175,41 +167,6 @@ def _ours(images):
             best = min(best, time.perf_counter() - start)
         times.append(best / len(images))
     return {n: values[:, i] for i, n in enumerate(names)}, *times
-
-
-def _statmorph(gray, central_only):
-    """statmorph on each image with photutils' detection of the central
-    source; NaN where it finds nothing or returns -99 (invalid)."""
-    import statmorph
-    from photutils.segmentation import detect_sources
-
-    out = {key: np.full(len(gray), np.nan) for key in STATISTICS.values()}
-    warnings.filterwarnings("ignore")
-    start = time.perf_counter()
-    height, width = gray.shape[1:]
-    border = max(1, round(min(height, width) / 13))
-    for i, image in enumerate(gray.astype(float)):
-        frame = np.ones(image.shape, bool)
-        frame[border:-border, border:-border] = False
-        sky = np.median(image[frame])
-        sigma = 1.4826 * np.median(np.abs(image[frame] - sky)) + 1e-3
-        image = image - sky
-        segmap = detect_sources(gaussian_filter(image, 1.5), 2 * sigma, npixels=10)
-        if segmap is None:
-            continue
-        label = segmap.data[height // 2, width // 2] or (
-            np.bincount(segmap.data.ravel())[1:].argmax() + 1
-        )
-        if central_only:
-            morph = statmorph.source_morphology(
-                image, (segmap.data == label).astype(int), gain=100.0
-            )[0]
-        else:
-            morph = statmorph.SourceMorphology(image, segmap, label, gain=100.0)
-        for key in out:
-            value = getattr(morph, key)
-            out[key][i] = np.nan if value == -99.0 else value
-    return out, (time.perf_counter() - start) / len(gray)
 
 
 if __name__ == "__main__":
