@@ -5,7 +5,8 @@ Conselice (2003) for C, A and S and Lotz, Primack & Madau (2004) for Gini and
 M20. Every step works on a whole ``(n, H, W)`` batch: segmentation labels the
 batch at once, radial profiles are one ``bincount``, the asymmetry centre is
 a descent on a half-pixel grid taken by every galaxy together, and the
-per-galaxy smoothing scales go through summed-area tables and FFTs.
+per-galaxy smoothing scales go through FFTs or one box filter per distinct
+size.
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def measure_morphology(
     neighbours = (labels > 0) & ~segment
     if not mask_neighbours:
         neighbours[:] = False
-    # where the search for the centre of asymmetry starts
+    # the source's brightest smoothed pixel: where the search for the centre
+    # of asymmetry starts again when the centroid fails
     smooth[~segment] = -np.inf
     image[neighbours] = 0
     sky_boxes = find_sky_boxes(labels > 0 if mask_neighbours else segment)
@@ -269,7 +271,7 @@ def _asymmetry_centre(image, neighbours, centroid, brightest, r_petro, sky):
 
     As statmorph: A is minimised from the centroid; a centre that drifts
     farther than 0.25 Petrosian radii is sought again from the brightest
-    pixel, and failing that the centroid is used. Centres lie on the
+    (smoothed) pixel, and failing that the centroid is used. Centres lie on the
     half-pixel grid, where a 180-degree rotation maps pixels onto pixels.
     Returns ``(A, yc, xc)``.
     """
@@ -285,7 +287,7 @@ def _asymmetry_centre(image, neighbours, centroid, brightest, r_petro, sky):
             sky[retry],
         )  # fmt: skip
         centre[retry] = np.where(lost[:, None], start[retry], found)
-    asymmetry = _asymmetry(image, neighbours, None, centre, radius, sky)
+    asymmetry = _asymmetry(image, neighbours, centre, radius, sky)
     return asymmetry, centre[:, 0] / 2, centre[:, 1] / 2
 
 
@@ -341,7 +343,9 @@ def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky):
     trial offset ``d`` shifts the mirror image by ``d`` pixels: a slice.
     """
     pad = int(np.abs(offsets).max())
-    size = 2 * int(np.ceil(reach.max())) + pad + 4
+    # fixed, not the batch's largest reach: sums over the same window in any
+    # batch, so no float rounding can tip a comparison one way in one batch
+    size = 2 * int(np.ceil(_SEARCH_RADIUS)) + pad + 4
     corner = (centre - (size - 1)) // 2
     rows = corner[:, 0:1] + np.arange(size)
     cols = corner[:, 1:2] + np.arange(size)
@@ -398,37 +402,23 @@ def _gather(array, owner, rows, cols):
     return values * inside, inside
 
 
-def _asymmetry(image, neighbours, frame, centre, radius, sky_asymmetry, owner=None):
+def _asymmetry(image, neighbours, centre, radius, sky_asymmetry):
     """A about centres given as twice their pixel coordinates, as statmorph:
     masked pixels and their mirror images are left out of both terms, and a
     mirror image beyond the frame counts as 0."""
-    if owner is None:
-        owner = np.arange(len(image))
-    _, height, width = image.shape
-    ry = centre[:, 0:1] - np.arange(height)
-    rx = centre[:, 1:2] - np.arange(width)
-    inside = ((ry >= 0) & (ry < height))[:, :, None] & ((rx >= 0) & (rx < width))[
-        :, None, :
-    ]
-    index = (
-        owner[:, None, None],
-        np.clip(ry, 0, height - 1)[:, :, None],
-        np.clip(rx, 0, width - 1)[:, None, :],
-    )
-    original = image[owner]
-    mirrored = image[index]
-    keep = ~(neighbours[owner] | neighbours[index])
-    if frame is not None:
-        inside &= frame[index]
-        keep &= frame[owner]
-    mirrored = np.where(inside, mirrored, 0)
+    m, height, width = image.shape
+    owner = np.arange(m)
+    rows = centre[:, 0:1] - np.arange(height)
+    cols = centre[:, 1:2] - np.arange(width)
+    mirrored, _ = _gather(image, owner, rows, cols)
+    keep = ~(neighbours | _gather(neighbours, owner, rows, cols)[0])
     yy = np.arange(height, dtype=np.float32)[None, :, None]
     xx = np.arange(width, dtype=np.float32)[None, None, :]
     dist = _distance(yy, xx, centre[:, 0] / 2, centre[:, 1] / 2)
     weight = soft_disc(dist, radius.astype(np.float32)) * keep
     area = weight.sum(axis=(1, 2))
-    difference = (weight * np.abs(original - mirrored)).sum(axis=(1, 2))
-    flux = (weight * np.abs(original)).sum(axis=(1, 2))
+    difference = (weight * np.abs(image - mirrored)).sum(axis=(1, 2))
+    flux = (weight * np.abs(image)).sum(axis=(1, 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(flux > 0, (difference - area * sky_asymmetry) / flux, np.nan)
 
@@ -489,11 +479,15 @@ def _box_mean(image, size):
 
 
 def _gaussian_blur(image, sigma):
-    """Gaussian blur with one sigma per galaxy, zero outside (through FFTs)."""
+    """Gaussian blur with one sigma per galaxy, zero outside (through FFTs).
+
+    statmorph blurs the Gini segmap image with ``mode="constant"``.
+    """
     _, height, width = image.shape
-    # zero padding against wrap-around, at most a quarter of the frame: only
-    # light near the opposite edges, faint on a centred galaxy, wraps beyond
-    pad = min(int(np.ceil(4 * sigma.max())), max(height, width) // 4)
+    # zero padding against wrap-around, a quarter of the frame (the same for
+    # every batch): only light near the opposite edges, faint on a centred
+    # galaxy, wraps beyond 4 sigma
+    pad = max(height, width) // 4
     shape = (
         sp_fft.next_fast_len(height + pad, real=True),
         sp_fft.next_fast_len(width + pad, real=True),
