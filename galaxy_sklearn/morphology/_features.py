@@ -7,14 +7,13 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_images, record_images
+from ..preprocessing._base import ImageTransformerMixin
 from ._measure import FLAGS, feature_names, measure_morphology
 
 
-class MorphologyFeatures(TransformerMixin, BaseEstimator):
+class MorphologyFeatures(ImageTransformerMixin):
     """Concentration, asymmetry, smoothness, Gini, M20 and shape per galaxy.
 
     For each image the sky level and noise are estimated from the frame
@@ -145,8 +144,6 @@ class MorphologyFeatures(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.requires_fit = False
         tags.transformer_tags.preserves_dtype = ["float64"]
         return tags
 
@@ -191,24 +188,6 @@ class MorphologyFeatures(TransformerMixin, BaseEstimator):
                 f"n_jobs must be a non-zero integer or None, got {self.n_jobs!r}."
             )
 
-    def fit(self, X, y=None):
-        """Check the parameters and record the image shape; nothing is learnt.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, H, W, C), (n, H, W) or (n, n_features)
-            Images.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self
-        """
-        self._check_params()
-        record_images(self, X, check_images(X, image_shape=self.image_shape))
-        return self
-
     def transform(self, X):
         """Measure every galaxy.
 
@@ -224,11 +203,7 @@ class MorphologyFeatures(TransformerMixin, BaseEstimator):
             Columns named by :meth:`get_feature_names_out`; NaN where a
             statistic is undefined, as ``flag`` says.
         """
-        self._check_params()
-        if hasattr(self, "image_shape_"):
-            images = check_images(X, estimator=self, reset=False)
-        else:
-            images = check_images(X, image_shape=self.image_shape)
+        images = self._images(X)
         names = feature_names(images.shape[-1], self.sersic)
         # at least one batch per thread, so a small call still uses every core
         n_threads = self._threads(len(images))

@@ -11,7 +11,8 @@ class ImageTransformerMixin(TransformerMixin, BaseEstimator):
     """A stateless transformer of images (not public).
 
     Subclasses define ``_check_params()`` and ``_transform_images(images)``
-    on channels-last ``(n, H, W, C)`` arrays. ``fit`` only validates and
+    on channels-last ``(n, H, W, C)`` arrays, or their own ``transform`` on
+    ``self._images(X)``. ``fit`` only validates and
     records the input shape; ``transform`` works without it too.
     """
 
@@ -53,9 +54,12 @@ class ImageTransformerMixin(TransformerMixin, BaseEstimator):
         X_new : ndarray
             In the layout of ``X``: (n, H', W', C), (n, H', W') or flat rows.
         """
+        return to_layout(self._transform_images(self._images(X)), like=X)
+
+    def _images(self, X):
+        """Check the parameters and ``X``: channels-last images, of the fitted
+        shape once fitted."""
         self._check_params()
         if hasattr(self, "image_shape_"):
-            images = check_images(X, estimator=self, reset=False)
-        else:
-            images = check_images(X, image_shape=self.image_shape)
-        return to_layout(self._transform_images(images), like=X)
+            return check_images(X, estimator=self, reset=False)
+        return check_images(X, image_shape=self.image_shape)
