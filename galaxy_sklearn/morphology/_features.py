@@ -34,10 +34,14 @@ class MorphologyFeatures(ImageTransformerMixin):
     - ``gini`` and ``m20`` over the Gini segmap (pixels of the image blurred
       by 0.2 elliptical Petrosian radii above its mean at that radius) (Lotz
       et al. 2004);
+    - ``inner_concentration`` and ``outer_concentration``, 5 log10(r50/r20)
+      and 5 log10(r80/r50), the two halves of C, and ``inner_asymmetry``, A
+      within the half-light radius;
     - ``ellipticity`` (1 - b/a) and ``elongation`` (a/b) from the second
-      moments of the source;
-    - ``half_light_radius`` (r50 within 1.5 Petrosian radii) and
-      ``petrosian_radius`` (circular, eta = 0.2), in pixels;
+      moments of the source, and ``inner_ellipticity`` from the light of the
+      Gini segmap;
+    - ``r20``, ``half_light_radius`` (r50) and ``r80`` within 1.5 Petrosian
+      radii, and ``petrosian_radius`` (circular, eta = 0.2), in pixels;
     - ``flux`` within 2 Petrosian radii, in the units of the input;
     - ``colour_i_j`` = -2.5 log10(F_i / F_j) between consecutive bands
       within the same aperture (none for single-band images);

@@ -33,6 +33,9 @@ STATISTICS = (
     "smoothness",
     "gini",
     "m20",
+    "inner_concentration",
+    "outer_concentration",
+    "inner_asymmetry",
     "ellipticity",
     "elongation",
     "inner_ellipticity",
@@ -214,9 +217,19 @@ def _measure_sources(
         )
     for name, radius in (("r20", r20), ("half_light_radius", r50), ("r80", r80)):
         stats[name] = np.where(in_aperture > 0, radius, np.nan)
+    # the two halves of C: the core's steepness and the wings'
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stats["inner_concentration"] = 5 * np.log10(stats["half_light_radius"] / r20)
+        stats["outer_concentration"] = 5 * np.log10(r80 / stats["half_light_radius"])
     stats["petrosian_radius"] = np.where(found, r_petro, np.nan)
 
     stats["smoothness"] = _smoothness(image, dist, r_petro, sky)
+    # A within the half-light radius: the body of the galaxy, without the
+    # noise-dominated wings
+    centre = np.round(2 * np.stack([ay, ax], axis=1)).astype(np.int64)
+    stats["inner_asymmetry"] = _asymmetry(
+        image, neighbours, centre, np.nan_to_num(r50, nan=1.0), sky_asymmetry
+    )
 
     # Shape from the second moments about the A centre.
     dy = yy - ay.astype(np.float32)[:, None, None]

@@ -44,6 +44,7 @@ def test_a_symmetric_galaxy_has_no_asymmetry_and_a_lopsided_one_has_some():
     )
     got = _measure(np.concatenate([symmetric, lopsided]))
     assert abs(got["asymmetry"][0]) < 0.02
+    assert abs(got["inner_asymmetry"][0]) < 0.02
     assert got["asymmetry"][1] > 0.1
 
 
@@ -90,6 +91,8 @@ def test_half_light_radius_and_flux_of_a_resolved_exponential():
     # within 1.5 Petrosian radii an exponential holds 99% of its light
     assert got["half_light_radius"][0] == pytest.approx(5.0, rel=0.05)
     assert got["r20"][0] < got["half_light_radius"][0] < got["r80"][0]
+    halves = got["inner_concentration"][0] + got["outer_concentration"][0]
+    assert halves == pytest.approx(got["concentration"][0], rel=1e-6)
     assert got["flux"][0] == pytest.approx(1e4, rel=0.03)
 
 
