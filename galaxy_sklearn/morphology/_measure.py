@@ -227,9 +227,12 @@ def _measure_sources(
     # A within the half-light radius: the body of the galaxy, without the
     # noise-dominated wings
     centre = np.round(2 * np.stack([ay, ax], axis=1)).astype(np.int64)
-    stats["inner_asymmetry"] = _asymmetry(
-        image, neighbours, centre, np.nan_to_num(r50, nan=1.0), sky_asymmetry
-    )
+    reach = np.nan_to_num(r50, nan=1.0)
+    inner = _trial_asymmetry(
+        image, neighbours, np.arange(m), centre, np.zeros((1, 2), int), reach,
+        sky_asymmetry, size=2 * int(np.ceil(reach.max())) + 4,
+    )[:, 0]  # fmt: skip
+    stats["inner_asymmetry"] = np.where(np.isfinite(inner), inner, np.nan)
 
     # Shape from the second moments about the A centre.
     dy = yy - ay.astype(np.float32)[:, None, None]
@@ -348,7 +351,7 @@ def _descend(image, neighbours, start, radius, drift, sky):
     return centre, escaped
 
 
-def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky):
+def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky, size=None):
     """A of galaxies ``owner`` about ``centre + offset`` for every offset
     (all in half pixels), within ``reach`` px; shape (len(owner), n_offsets).
 
@@ -356,9 +359,10 @@ def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky):
     trial offset ``d`` shifts the mirror image by ``d`` pixels: a slice.
     """
     pad = int(np.abs(offsets).max())
-    # fixed, not the batch's largest reach: sums over the same window in any
-    # batch, so no float rounding can tip a comparison one way in one batch
-    size = 2 * int(np.ceil(_SEARCH_RADIUS)) + pad + 4
+    if size is None:
+        # fixed, not the batch's largest reach: sums over the same window in
+        # any batch, so no float rounding tips a comparison in one batch
+        size = 2 * int(np.ceil(_SEARCH_RADIUS)) + pad + 4
     corner = (centre - (size - 1)) // 2
     rows = corner[:, 0:1] + np.arange(size)
     cols = corner[:, 1:2] + np.arange(size)
