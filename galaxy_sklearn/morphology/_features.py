@@ -20,8 +20,8 @@ class MorphologyFeatures(ImageTransformerMixin):
     (median and MAD of a border about 1/13 of the side wide), sources are
     detected above ``threshold`` sky sigmas after a Gaussian smoothing, the
     source nearest the centre is kept and every other source is masked (set
-    to the sky), and then, as statmorph (Rodriguez-Gomez et al. 2019)
-    defines them:
+    to the sky; see ``mask_neighbours``), and then, as statmorph
+    (Rodriguez-Gomez et al. 2019) defines them:
 
     - ``concentration`` C = 5 log10(r80 / r20), radii holding 20% and 80% of
       the light within 1.5 circular Petrosian radii (Conselice 2003);
@@ -62,8 +62,9 @@ class MorphologyFeatures(ImageTransformerMixin):
     ====  =====================  ==============================================
     1     ``no_source``          nothing detected: every statistic is NaN
     2     ``edge``               the source touches the frame
-    4     ``no_petrosian``       the profile never falls to eta (radius NaN;
-                                 apertures use the image diagonal)
+    4     ``no_petrosian``       no Petrosian radius, circular or elliptical
+                                 (radius NaN; apertures use the diagonal, or
+                                 1 px if the profile starts below eta)
     8     ``non_positive_flux``  no positive flux in the source: all NaN
     16    ``gini_segmap``        the Gini segmap is empty or the whole frame
     ====  =====================  ==============================================
