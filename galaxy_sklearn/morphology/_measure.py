@@ -501,10 +501,10 @@ def _gaussian_blur(image, sigma):
     statmorph blurs the Gini segmap image with ``mode="constant"``.
     """
     _, height, width = image.shape
-    # zero padding against wrap-around, a quarter of the frame (the same for
+    # zero padding against wrap-around, an eighth of the frame (the same for
     # every batch): only light near the opposite edges, faint on a centred
     # galaxy, wraps beyond 4 sigma
-    pad = max(height, width) // 4
+    pad = max(height, width) // 8
     shape = (
         sp_fft.next_fast_len(height + pad, real=True),
         sp_fft.next_fast_len(width + pad, real=True),
