@@ -3,8 +3,8 @@
 A pixel is a unit square, so a circle of radius ``r`` covers a pixel whose
 centre is at distance ``d`` by about ``clip(r - d + 1/2, 0, 1)``. Binning the
 pixels by distance and averaging the cumulative sums over ``r +- 1/2`` gives
-that coverage for every radius in one pass, which is what photutils' exact
-apertures give one aperture at a time.
+that coverage for every radius in one pass: close to what photutils' exact
+apertures give one aperture at a time (statmorph's way).
 """
 
 from __future__ import annotations
