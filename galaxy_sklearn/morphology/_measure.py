@@ -11,6 +11,8 @@ size.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import fft as sp_fft
 from scipy import ndimage
@@ -385,21 +387,43 @@ def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky, size
     ]
     mirrored = np.stack([mirror[shift] for shift in shifts], axis=1)
     masked = np.stack([mirror_masked[shift] for shift in shifts], axis=1)
-    position = np.arange(size, dtype=np.float32)[None, None, :]
-    cy = ((centre[:, 0:1] + offsets[:, 0]) / 2 - corner[:, 0:1]).astype(np.float32)
-    cx = ((centre[:, 1:2] + offsets[:, 1]) / 2 - corner[:, 1:2]).astype(np.float32)
-    dist = np.sqrt(
-        ((position - cy[:, :, None]) ** 2)[..., None]
-        + ((position - cx[:, :, None]) ** 2)[:, :, None, :]
-    )
-    radius = reach.astype(np.float32)[:, None, None, None]
-    weight = np.clip(radius + np.float32(0.5) - dist, 0, 1)
-    weight *= keep[:, None] & ~masked
+    # the trial centre sits at (size - 1 + parity + offset) / 2 in the window,
+    # parity 0 or 1: one aperture table per parity serves a whole batch
+    parity = centre - 2 * corner - (size - 1)
+    if np.all(reach == reach[0]):
+        table = _aperture_table(size, tuple(map(tuple, offsets)), float(reach[0]))
+        weight = table[parity[:, 0], parity[:, 1]]
+    else:
+        weight = _apertures(size, offsets, parity, reach)
+    weight = weight * (keep[:, None] & ~masked)
     difference = (weight * np.abs(window[:, None] - mirrored)).sum(axis=(2, 3))
     flux = (weight * np.abs(window[:, None])).sum(axis=(2, 3))
     area = weight.sum(axis=(2, 3))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(flux > 0, (difference - area * sky[:, None]) / flux, np.inf)
+
+
+def _apertures(size, offsets, parity, reach):
+    """Pixel fractions inside a disc of ``reach`` about each trial centre;
+    shape (len(parity), len(offsets), size, size)."""
+    position = np.arange(size, dtype=np.float32)[None, None, :]
+    half = (size - 1 + parity[:, None, :] + np.asarray(offsets)[None]) / 2
+    cy, cx = half[..., 0].astype(np.float32), half[..., 1].astype(np.float32)
+    dist = np.sqrt(
+        ((position - cy[:, :, None]) ** 2)[..., None]
+        + ((position - cx[:, :, None]) ** 2)[:, :, None, :]
+    )
+    radius = np.asarray(reach, dtype=np.float32)[:, None, None, None]
+    return np.clip(radius + np.float32(0.5) - dist, 0, 1)
+
+
+@functools.lru_cache(maxsize=32)
+def _aperture_table(size, offsets, reach):
+    """``_apertures`` for the four parities, indexed [parity_y, parity_x]."""
+    parities = np.array([(py, px) for py in (0, 1) for px in (0, 1)])
+    table = _apertures(size, offsets, parities, np.full(4, reach))
+    table.flags.writeable = False
+    return table.reshape(2, 2, *table.shape[1:])
 
 
 def _gather(array, owner, rows, cols):
