@@ -138,16 +138,18 @@ def measure_morphology(
     level = threshold * np.maximum(sigma, _SIGMA_FLOOR * peak)
     detected = smooth > np.where(peak > 0, level, np.inf)[:, None, None]
     labels, n_labels = label_sources(detected)
-    main = central_source(labels, n_labels, min_area)
+    main, is_source = central_source(labels, n_labels, min_area)
     segment = labels == np.where(main > 0, main, -1)[:, None, None]
-    neighbours = (labels > 0) & ~segment
+    # blobs below min_area are noise: neither masked nor kept out of sky boxes
+    sources = is_source[labels]
+    neighbours = sources & ~segment
     if not mask_neighbours:
         neighbours[:] = False
     # the source's brightest smoothed pixel: where the search for the centre
     # of asymmetry starts again when the centroid fails
     smooth[~segment] = -np.inf
     image[neighbours] = 0
-    sky_boxes = find_sky_boxes(labels > 0 if mask_neighbours else segment)
+    sky_boxes = find_sky_boxes(sources if mask_neighbours else segment)
     del labels, detected
 
     weight = np.where(segment, np.maximum(image, 0), 0)

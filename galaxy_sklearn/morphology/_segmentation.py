@@ -47,23 +47,28 @@ def label_sources(detected: np.ndarray):
 
 
 def central_source(labels: np.ndarray, n_labels: int, min_area: int):
-    """The label of the source nearest each image's centre (0 for none).
+    """The label of the source nearest each image's centre, and which labels
+    are sources at all.
 
-    Nearest means holding the pixel closest to the centre; a region smaller
-    than ``min_area`` pixels is not a source.
+    A region smaller than ``min_area`` pixels is noise, not a source.
+    Nearest means holding the pixel closest to the centre.
+
+    Returns ``(central, is_source)``: the central label per image (0 for
+    none) and a boolean per label, ``is_source[0]`` (the background) False.
     """
     n, height, width = labels.shape
-    if n_labels == 0:
-        return np.zeros(n, dtype=np.int64)
     area = np.bincount(labels.ravel(), minlength=n_labels + 1)
     is_source = area >= min_area
     is_source[0] = False
+    if n_labels == 0:
+        return np.zeros(n, dtype=np.int64), is_source
     yy, xx = np.ogrid[:height, :width]
     dist = np.hypot(yy - (height - 1) / 2, xx - (width - 1) / 2).astype(np.float32)
     dist = np.where(is_source[labels], dist, np.inf).reshape(n, -1)
     nearest = dist.argmin(axis=1)
     found = np.isfinite(dist[np.arange(n), nearest])
-    return np.where(found, labels.reshape(n, -1)[np.arange(n), nearest], 0)
+    central = np.where(found, labels.reshape(n, -1)[np.arange(n), nearest], 0)
+    return central, is_source
 
 
 def touches_edge(mask: np.ndarray) -> np.ndarray:
