@@ -86,7 +86,8 @@ def make_sersic_profiles(
     Parameters
     ----------
     sersic_n : float or array-like
-        Sersic index (0.3 to 10): 1 is exponential, 4 de Vaucouleurs.
+        Sersic index (0.36 to 10, where the b_n expansion holds): 1 is
+        exponential, 4 de Vaucouleurs.
     effective_radius : float or array-like
         Half-light radius along the major axis, in pixels.
     image_size : int, default=64
@@ -119,8 +120,13 @@ def make_sersic_profiles(
     """
     image_size = check_int(image_size, "image_size", minimum=1)
     oversample = check_int(oversample, "oversample", minimum=1)
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or noise < 0:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}.")
+    if (
+        isinstance(noise, bool)
+        or not isinstance(noise, numbers.Real)
+        or not np.isfinite(noise)
+        or noise < 0
+    ):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}.")
     offset = np.asarray(offset, dtype=np.float64)
     if offset.ndim > 2 or offset.shape[-1:] not in ((), (2,)):
         raise ValueError(
@@ -135,9 +141,12 @@ def make_sersic_profiles(
     )  # fmt: skip
     offset = np.broadcast_to(offset, (len(n), 2))
     for name, values, low, high in (
-        ("sersic_n", n, 0.3, 10.0),
+        ("sersic_n", n, 0.36, 10.0),
         ("effective_radius", r_e, 1e-3, np.inf),
         ("axis_ratio", q, 1e-3, 1.0),
+        ("position_angle", angle, -np.inf, np.inf),
+        ("flux", total, -np.inf, np.inf),
+        ("offset", offset, -np.inf, np.inf),
     ):
         if not np.all(np.isfinite(values) & (values >= low) & (values <= high)):
             raise ValueError(f"{name} must lie in [{low}, {high}], got {values}.")

@@ -18,7 +18,9 @@ class MorphologyFeatures(ImageTransformerMixin):
 
     For each image the sky level and noise are estimated from the frame
     (median and MAD of a border about 1/13 of the side wide), sources are
-    detected above ``threshold`` sky sigmas after a Gaussian smoothing, the
+    detected above ``threshold`` sky sigmas after a Gaussian smoothing (where
+    the frame has no measurable noise, above ``threshold`` thousandths of
+    the smoothed peak), the
     source nearest the centre is kept and every other source is masked (set
     to the sky; see ``mask_neighbours``), and then, as statmorph
     (Rodriguez-Gomez et al. 2019) defines them:
@@ -30,7 +32,8 @@ class MorphologyFeatures(ImageTransformerMixin):
       minimises it (Conselice 2003; Lotz et al. 2004, eq. 10);
     - ``smoothness`` S (clumpiness), the light above a boxcar-smoothed copy
       between 0.25 and 1.5 Petrosian radii, less the sky's (Lotz et al.
-      2004, eq. 11, without Conselice's factor 10);
+      2004, eq. 11, without Conselice's factor 10); as in statmorph the box
+      is ``int(0.25 Rp)`` pixels, so S is 0 for Petrosian radii under 8 px;
     - ``gini`` and ``m20`` over the Gini segmap (pixels of the image blurred
       by 0.2 elliptical Petrosian radii above its mean at that radius) (Lotz
       et al. 2004);
@@ -42,7 +45,8 @@ class MorphologyFeatures(ImageTransformerMixin):
       Gini segmap;
     - ``r20``, ``half_light_radius`` (r50) and ``r80`` within 1.5 Petrosian
       radii, and ``petrosian_radius`` (circular, eta = 0.2), in pixels;
-    - ``flux`` within 2 Petrosian radii, in the units of the input;
+    - ``flux`` of the mean of the bands within 2 Petrosian radii, in the
+      units of the input (uint8 images are not rescaled);
     - ``colour_i_j`` = -2.5 log10(F_i / F_j) between consecutive bands
       within the same aperture (none for single-band images);
     - ``sersic_n`` with ``sersic=True``: the Sersic index that best fits the
@@ -55,16 +59,20 @@ class MorphologyFeatures(ImageTransformerMixin):
     makes it hundreds of times faster than statmorph for the same
     statistics (see ``benchmarks/morphology.py``).
 
-    Undefined statistics are NaN, never a guess, and ``flag`` says why:
+    Undefined statistics are NaN, never a guess or an infinity, and ``flag``
+    says why (a statistic whose formula has no value for the source, such
+    as C for a one-pixel source, is NaN without a bit of its own):
 
     ====  =====================  ==============================================
     bit   name                   meaning
     ====  =====================  ==============================================
     1     ``no_source``          nothing detected: every statistic is NaN
     2     ``edge``               the source touches the frame
-    4     ``no_petrosian``       no Petrosian radius, circular or elliptical
-                                 (radius NaN; apertures use the diagonal, or
-                                 1 px if the profile starts below eta)
+    4     ``no_petrosian``       no circular (``petrosian_radius`` NaN;
+                                 apertures use the diagonal, or 1 px if the
+                                 profile starts below eta) or no elliptical
+                                 Petrosian radius (Gini segmap blurred by
+                                 the same fallback)
     8     ``non_positive_flux``  no positive flux in the source: all NaN
     16    ``gini_segmap``        the Gini segmap is empty or the whole frame
     ====  =====================  ==============================================
@@ -91,7 +99,8 @@ class MorphologyFeatures(ImageTransformerMixin):
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` to read flat rows as images.
     n_jobs : int or None, default=None
-        Threads working on batches of images; None uses every core, -1 too.
+        Threads working on batches of images; None or any negative value
+        uses every core.
     batch_size : int, default=128
         Images measured at once (memory grows with it).
 

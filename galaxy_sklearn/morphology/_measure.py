@@ -65,7 +65,7 @@ _EXTENT_FLUX = 2.0  # total flux aperture, in Petrosian radii
 _MAX_CENTRE_STEPS = 4  # moves per step size of the asymmetry centre search
 _SEARCH_RADIUS = 10.0  # px of light the centre search looks at
 _SIGMA_FLOOR = 1e-3  # of the peak: the detection threshold of noiseless images
-_SERSIC_N = np.geomspace(0.3, 8.0, 48)
+_SERSIC_N = np.geomspace(0.36, 8.0, 48)
 _SERSIC_RE = np.geomspace(0.5, 2.0, 17)
 
 _NEIGHBOURS = np.array([(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx])
@@ -171,7 +171,10 @@ def measure_morphology(
             sersic,
         )
         for name, values in stats.items():
-            out[name][good] = values
+            # a formula undefined for the source (r20 = 0 for a one-pixel
+            # source, no minor axis) gives NaN, never an infinity
+            with np.errstate(invalid="ignore"):
+                out[name][good] = np.where(np.isfinite(values), values, np.nan)
         out["flag"][good] |= flags
     return out
 
@@ -232,11 +235,14 @@ def _measure_sources(
     # noise-dominated wings
     centre = np.round(2 * np.stack([ay, ax], axis=1)).astype(np.int64)
     reach = np.nan_to_num(r50, nan=1.0)
+    # beyond twice the frame a window holds nothing more
+    window = min(2 * int(np.ceil(reach.max())), 2 * max(height, width)) + 4
     inner = _trial_asymmetry(
         image, neighbours, np.arange(m), centre, np.zeros((1, 2), int), reach,
-        sky_asymmetry, size=2 * int(np.ceil(reach.max())) + 4,
+        sky_asymmetry, size=window,
     )[:, 0]  # fmt: skip
-    stats["inner_asymmetry"] = np.where(np.isfinite(inner), inner, np.nan)
+    defined = np.isfinite(inner) & np.isfinite(stats["half_light_radius"])
+    stats["inner_asymmetry"] = np.where(defined, inner, np.nan)
 
     # Shape from the second moments about the A centre.
     dy = yy - ay.astype(np.float32)[:, None, None]
@@ -528,8 +534,9 @@ def _gaussian_blur(image, sigma):
     """
     _, height, width = image.shape
     # zero padding against wrap-around, an eighth of the frame (the same for
-    # every batch): only light near the opposite edges, faint on a centred
-    # galaxy, wraps beyond 4 sigma
+    # every batch): with a large sigma some light of the opposite edge wraps
+    # into the outermost pixels (faint there for a centred galaxy; the
+    # segmap threshold and peak barely move)
     pad = max(height, width) // 8
     shape = (
         sp_fft.next_fast_len(height + pad, real=True),
@@ -550,9 +557,11 @@ def _gini_m20(image, dy, dx, theta, elongation):
     image blurred by 0.2 elliptical Petrosian radii, above its mean at that
     radius, the region holding the brightest blurred pixel."""
     m, height, width = image.shape
+    # a source without shape (one pixel) is taken as round
+    stretch = np.nan_to_num(elongation, nan=1.0)
     cos, sin, stretch = (
         v.astype(np.float32)[:, None, None]
-        for v in (np.cos(theta), np.sin(theta), elongation)
+        for v in (np.cos(theta), np.sin(theta), stretch)
     )
     along, across = dx * cos + dy * sin, dy * cos - dx * sin
     ellip = np.hypot(along, across * stretch)
@@ -640,8 +649,12 @@ def _shape(weight, dy, dx):
         mxy = np.einsum("nij,nij,nij->n", weight, dx, dy) / total
     half_trace = (mxx + myy) / 2
     spread = np.hypot((mxx - myy) / 2, mxy)
-    major, minor = half_trace + spread, np.maximum(half_trace - spread, 1e-12)
-    return np.sqrt(major / minor), 0.5 * np.arctan2(2 * mxy, mxx - myy)
+    major, minor = half_trace + spread, half_trace - spread
+    # no extent across (one pixel, or one row of them): no shape
+    flat = ~(minor > 1e-6 * major)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        elongation = np.where(flat, np.nan, np.sqrt(major / np.where(flat, 1, minor)))
+    return elongation, 0.5 * np.arctan2(2 * mxy, mxx - myy)
 
 
 def _sersic_index(growth, r50, r_petro):

@@ -25,10 +25,12 @@ STATMORPH_NAMES = {
 
 
 def run_statmorph(gray, central_only=False):
-    """statmorph on each single-band image, segmented as MorphologyFeatures
-    segments: sky from the frame's median and MAD, photutils'
-    ``detect_sources`` at 2 sigma after a 1.5 px Gaussian, 10 px minimum, the
-    source at the centre (else the largest).
+    """statmorph on each single-band image, segmented as
+    ``shared/acceptance/check_morphology.py`` does, with MorphologyFeatures'
+    default detection: sky from the frame's median and MAD (plus 1e-3),
+    photutils' ``detect_sources`` at 2 sigma after a 1.5 px Gaussian, 10 px
+    minimum; the source under the centre, else the largest (MorphologyFeatures
+    takes the nearest to the centre).
 
     With ``central_only`` statmorph gets a segmap of the central source
     alone, so the neighbours stay in the image; else every source is

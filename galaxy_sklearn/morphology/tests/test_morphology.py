@@ -154,6 +154,18 @@ def test_undefined_statistics_are_nan_with_a_flag():
     assert np.isfinite(got["concentration"][2])
 
 
+def test_a_one_pixel_source_gives_nan_not_infinity():
+    # a hot pixel on an empty frame: r20 = 0 and no minor axis
+    image = np.zeros((2, 32, 32, 3), dtype=np.uint8)
+    image[:, 16, 16] = 255
+    image[1, 16, 17] = 255
+    features = MorphologyFeatures().fit_transform(image)
+    assert not np.isinf(features).any()
+    names = list(MorphologyFeatures().fit(image).get_feature_names_out())
+    assert np.isnan(features[0, names.index("concentration")])
+    assert np.isnan(features[:, names.index("ellipticity")]).all()
+
+
 def test_results_do_not_depend_on_the_batch_threads_or_layout():
     rng = np.random.default_rng(0)
     n = rng.uniform(0.8, 4, 9)
@@ -192,6 +204,17 @@ def test_feature_names_follow_the_bands():
     single = MorphologyFeatures().fit(np.zeros((2, 16, 16)))
     assert not any(n.startswith("colour") for n in single.get_feature_names_out())
     assert est.transform(np.zeros((2, 16, 16, 3), np.uint8)).shape == (2, len(names))
+
+
+def test_sersic_profiles_refuse_bad_parameters():
+    with pytest.raises(ValueError, match="noise"):
+        make_sersic_profiles(1.0, 3.0, noise=np.nan)
+    with pytest.raises(ValueError, match="flux"):
+        make_sersic_profiles(1.0, 3.0, flux=np.inf)
+    with pytest.raises(ValueError, match="sersic_n"):
+        make_sersic_profiles(0.2, 3.0)
+    with pytest.raises(ValueError, match="offset"):
+        make_sersic_profiles([1.0, 2.0], 3.0, offset=np.zeros((2, 3)))
 
 
 @pytest.mark.parametrize(
