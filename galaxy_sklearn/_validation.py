@@ -21,6 +21,7 @@ re-validates. The rules (also in the user guide, ``docs/input.rst``):
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from sklearn.utils.validation import (
@@ -31,7 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-__all__ = ["check_images", "infer_image_shape", "record_images"]
+__all__ = ["check_images", "effective_n_jobs", "infer_image_shape", "record_images"]
 
 
 def infer_image_shape(n_features: int) -> tuple[int, int, int]:
@@ -226,3 +227,22 @@ def to_layout(images: np.ndarray, estimator=None, *, like=None) -> np.ndarray:
     if ndim == 3:
         return images[..., 0]
     return images
+
+
+def effective_n_jobs(n_jobs) -> int:
+    """Threads to use for ``n_jobs``: None means every core, and a negative
+    value counts back from it as in joblib (-1 every core, -2 all but one).
+
+    Examples
+    --------
+    >>> effective_n_jobs(3)
+    3
+    >>> effective_n_jobs(-1) == effective_n_jobs(None)
+    True
+    """
+    cores = os.cpu_count() or 1
+    if n_jobs is None:
+        return cores
+    if n_jobs < 0:
+        return max(1, cores + 1 + n_jobs)
+    return n_jobs

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .._validation import effective_n_jobs
+
 
 def _crop_box(width: int, height: int, crop) -> tuple[float, float, float, float]:
     if crop is None:
@@ -65,11 +67,7 @@ def read_jpegs(paths, crop=None, image_size=None, n_jobs=None) -> np.ndarray:
     paths = list(paths)
     if not paths:
         raise ValueError("No images to read.")
-    cores = os.cpu_count() or 1
-    if n_jobs is None:
-        n_jobs = cores
-    elif n_jobs < 0:
-        n_jobs = max(1, cores + 1 + n_jobs)
+    n_jobs = effective_n_jobs(n_jobs)
     first = read_jpeg(paths[0], crop, image_size)
     out = np.empty((len(paths), *first.shape), dtype=np.uint8)
     out[0] = first

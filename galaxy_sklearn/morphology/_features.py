@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numbers
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import effective_n_jobs
+from ..datasets._checks import check_int
 from ..preprocessing._base import ImageTransformerMixin
 from ._measure import FLAGS, feature_names, measure_morphology
 
@@ -99,8 +100,8 @@ class MorphologyFeatures(ImageTransformerMixin):
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` to read flat rows as images.
     n_jobs : int or None, default=None
-        Threads working on batches of images; None or any negative value
-        uses every core.
+        Threads working on batches of images; None uses every core, and a
+        negative value counts back from it as in joblib (-1 every core).
     batch_size : int, default=128
         Images measured at once (memory grows with it).
 
@@ -171,23 +172,10 @@ class MorphologyFeatures(ImageTransformerMixin):
                 or value < low
             ):
                 raise ValueError(f"{name} must be a number >= {low}, got {value!r}.")
-        for name, low, allow_none in (
-            ("min_area", 1, False),
-            ("border", 1, True),
-            ("batch_size", 1, False),
-        ):
-            value = getattr(self, name)
-            if value is None and allow_none:
-                continue
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Integral)
-                or value < low
-            ):
-                extra = " or None" if allow_none else ""
-                raise ValueError(
-                    f"{name} must be an integer >= {low}{extra}, got {value!r}."
-                )
+        check_int(self.min_area, "min_area", minimum=1)
+        check_int(self.batch_size, "batch_size", minimum=1)
+        if self.border is not None:
+            check_int(self.border, "border", minimum=1)
         for name in ("sersic", "mask_neighbours"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(
@@ -240,9 +228,7 @@ class MorphologyFeatures(ImageTransformerMixin):
         )
 
     def _threads(self, n_images):
-        cores = os.cpu_count() or 1
-        n_jobs = cores if self.n_jobs is None or self.n_jobs < 0 else self.n_jobs
-        return max(1, min(n_jobs, n_images))
+        return max(1, min(effective_n_jobs(self.n_jobs), n_images))
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.
