@@ -6,15 +6,18 @@ import numbers
 
 import numpy as np
 import torch
+from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from ._engine import (
     ImageDataset,
     make_net,
+    n_validation,
     predict_batches,
     resolve_device,
     resolve_seed,
     seeded,
+    validation_split,
 )
 from ._validation import check_images, record_images
 from .nn import ImageInput
@@ -92,7 +95,12 @@ class GalaxyEstimatorMixin:
             )
         targets = self._fit_targets(images, y)
         device = resolve_device(self.device)
-        with seeded(resolve_seed(self.random_state), device):
+        seed = resolve_seed(self.random_state)
+        fraction, train_split, n_train = self._validation_fraction(), None, len(images)
+        if fraction is not None:
+            train_split = validation_split(fraction, seed, is_classifier(self))
+            n_train -= n_validation(fraction, len(images))
+        with seeded(seed, device):
             module = self._build_module(images, targets)
             net = make_net(
                 module,
@@ -102,9 +110,10 @@ class GalaxyEstimatorMixin:
                 batch_size=self.batch_size,
                 device=device,
                 verbose=self.verbose,
-                n_train=len(images),
+                n_train=n_train,
                 drop_last=drop_last,
                 callbacks=self._callbacks(),
+                train_split=train_split,
             )
             net.fit(ImageDataset(images, targets), targets)
         record_images(self, X, images)
@@ -115,6 +124,10 @@ class GalaxyEstimatorMixin:
     def _callbacks(self) -> list:
         """Extra ``(name, skorch.Callback)`` pairs for training."""
         return []
+
+    def _validation_fraction(self) -> float | None:
+        """Fraction of the training rows held out for validation curves."""
+        return None
 
     def _fit_targets(self, images, y):
         """Targets to train on (None for the self-supervised featurizers)."""

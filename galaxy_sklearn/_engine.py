@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import ProgressBar
 from skorch.utils import TeeGenerator, to_tensor
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, Subset
 
 
 def resolve_device(device) -> torch.device:
@@ -156,6 +156,72 @@ class GalaxyNet(NeuralNet):
         return state
 
 
+def n_validation(fraction: float, n: int) -> int:
+    """Rows that :func:`validation_split` holds out of ``n``."""
+    return min(n - 1, max(1, round(fraction * n)))
+
+
+def validation_split(fraction: float, seed: int, stratify: bool):
+    """A skorch ``train_split`` that holds out ``fraction`` of the rows.
+
+    The split is stratified by ``y`` when ``stratify`` and every class can
+    give at least one row to each side; otherwise it is a plain shuffle.
+    """
+
+    def split(dataset, y=None, groups=None):
+        rng = np.random.RandomState(seed)
+        n = len(dataset)
+        n_valid = n_validation(fraction, n)
+        if stratify and y is not None:
+            classes, y_index, counts = np.unique(
+                np.asarray(y), return_inverse=True, return_counts=True
+            )
+            stratify_ok = counts.min() >= 2 and len(classes) <= n_valid <= n - len(
+                classes
+            )
+        else:
+            stratify_ok = False
+        if stratify_ok:
+            from sklearn.model_selection import StratifiedShuffleSplit
+
+            splitter = StratifiedShuffleSplit(1, test_size=n_valid, random_state=rng)
+            train, valid = next(splitter.split(np.zeros(n), y_index))
+        else:
+            order = rng.permutation(n)
+            train, valid = np.sort(order[n_valid:]), np.sort(order[:n_valid])
+        return Subset(dataset, train), Subset(dataset, valid)
+
+    return split
+
+
+def _accuracy(net, X, y) -> float:
+    proba = net.predict_proba(X)
+    return float(np.mean(np.argmax(proba, axis=1) == np.asarray(y)))
+
+
+def accuracy_callbacks(validation: bool) -> list:
+    """``train_acc`` per epoch (on the training batches as they were seen,
+    augmented) and ``valid_acc`` when there is a validation split."""
+    from skorch.callbacks import EpochScoring
+
+    callbacks = [
+        (
+            "train_acc",
+            EpochScoring(
+                _accuracy, lower_is_better=False, on_train=True, name="train_acc"
+            ),
+        )
+    ]
+    if validation:
+        callbacks.append(
+            (
+                "valid_acc",
+                EpochScoring(_accuracy, lower_is_better=False, name="valid_acc"),
+            )
+        )
+    return callbacks
+
+
 def make_net(
     module,
     criterion,
@@ -169,6 +235,7 @@ def make_net(
     optimizer=torch.optim.AdamW,
     drop_last: bool = False,
     callbacks=(),
+    train_split=None,
     **kwargs,
 ) -> GalaxyNet:
     """A :class:`GalaxyNet` configured from an estimator's parameters."""
@@ -188,7 +255,7 @@ def make_net(
         device=str(device),
         verbose=verbose,
         callbacks=callbacks,
-        train_split=None,
+        train_split=train_split,
         iterator_train__shuffle=True,
         iterator_train__drop_last=drop_last,
         iterator_train__collate_fn=collate_batch,

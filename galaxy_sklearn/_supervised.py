@@ -87,6 +87,13 @@ class SupervisedCNNMixin(GalaxyEstimatorMixin):
                 "freeze must be True, False or a number of epochs to train the "
                 f"head alone before unfreezing; got {freeze!r}."
             )
+        fraction = self.validation_fraction
+        if fraction is not None and not (
+            isinstance(fraction, numbers.Real) and 0 < fraction < 1
+        ):
+            raise ValueError(
+                f"validation_fraction must be None or in (0, 1), got {fraction!r}."
+            )
         pretrained = self.pretrained
         if pretrained is None or pretrained == "imagenet":
             return
@@ -103,6 +110,9 @@ class SupervisedCNNMixin(GalaxyEstimatorMixin):
                 "pretrained must be None, 'imagenet', a path or URL of a state dict, "
                 f"or a fitted MoCoFeaturizer; got {type(pretrained).__name__}."
             )
+
+    def _validation_fraction(self):
+        return self.validation_fraction
 
     def _frozen_at_start(self) -> bool:
         return self.freeze is True or (self.freeze is not False and self.freeze > 0)

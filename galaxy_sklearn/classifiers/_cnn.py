@@ -10,6 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from torch import nn
 
+from .._engine import accuracy_callbacks
 from .._supervised import SupervisedCNNMixin
 from .._validation import check_targets
 
@@ -45,6 +46,11 @@ default=None
         :func:`galaxy_sklearn.nn.make_augmentation`.
     class_weight : None, "balanced" or dict, default=None
         Weights of the classes in the loss, as in scikit-learn.
+    validation_fraction : float or None, default=None
+        Fraction of the training images held out (stratified by class) to
+        record ``valid_loss`` and ``valid_acc`` in ``history_`` each epoch, for
+        learning curves (:func:`galaxy_sklearn.plotting.plot_history`). The
+        network never trains on them. ``None`` trains on every image.
     max_epochs : int, default=10
         Passes over the training images.
     batch_size : int, default=64
@@ -68,7 +74,9 @@ default=None
     net_ : skorch.NeuralNet
         The trained network, its optimiser and history.
     history_ : skorch.History
-        Per-epoch training loss and timing.
+        Per-epoch ``train_loss``, ``train_acc`` (on the augmented training
+        batches as they were seen) and timing; ``valid_loss`` and
+        ``valid_acc`` with ``validation_fraction``.
     image_shape_ : tuple of int
         ``(H, W, C)`` of the training images.
     n_features_in_ : int
@@ -97,6 +105,7 @@ default=None
         freeze=False,
         augmentation=None,
         class_weight=None,
+        validation_fraction=None,
         max_epochs=10,
         batch_size=64,
         lr=1e-3,
@@ -110,6 +119,7 @@ default=None
         self.freeze = freeze
         self.augmentation = augmentation
         self.class_weight = class_weight
+        self.validation_fraction = validation_fraction
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -117,6 +127,10 @@ default=None
         self.random_state = random_state
         self.verbose = verbose
         self.image_shape = image_shape
+
+    def _callbacks(self):
+        validation = self.validation_fraction is not None
+        return super()._callbacks() + accuracy_callbacks(validation)
 
     def _fit_targets(self, images, y):
         y = check_targets(images, y, self)

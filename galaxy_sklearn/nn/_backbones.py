@@ -54,7 +54,8 @@ def build_backbone(
     ----------
     name : str
         A key of :data:`BACKBONES`: ``"simple_cnn"``, ``"resnet18"``,
-        ``"resnet50"`` or one registered with :func:`register_backbone`.
+        ``"resnet50"``, ``"vgg16"``, ``"inception_v3"``, ``"xception"`` (needs
+        the ``timm`` package) or one registered with :func:`register_backbone`.
     in_channels : int
         Number of image bands.
     image_size : int
@@ -158,35 +159,54 @@ def _stem_stride(image_size: int) -> int:
     return int(min(4, max(1, 2 ** round(math.log2(max(image_size, 1) / 16)))))
 
 
+def _first_conv(conv: nn.Conv2d, in_channels: int, pretrained) -> nn.Conv2d:
+    """``conv`` for ``in_channels`` bands; pretrained RGB filters are spread
+    over the bands, keeping the response scale."""
+    if conv.in_channels == in_channels:
+        return conv
+    new = nn.Conv2d(
+        in_channels,
+        conv.out_channels,
+        conv.kernel_size,
+        stride=conv.stride,
+        padding=conv.padding,
+        bias=conv.bias is not None,
+    )
+    if pretrained is not None:
+        with torch.no_grad():
+            new.weight.copy_(
+                conv.weight.mean(1, keepdim=True).repeat(1, in_channels, 1, 1)
+                * (3 / in_channels)
+            )
+            if conv.bias is not None:
+                new.bias.copy_(conv.bias)
+    return new
+
+
 def _adapt_resnet(model, in_channels, image_size, pretrained):
     if pretrained is None and _stem_stride(image_size) < 4:
         model.conv1 = nn.Conv2d(in_channels, 64, 3, stride=1, padding=1, bias=False)
         if _stem_stride(image_size) == 1:
             model.maxpool = nn.Identity()
-    elif in_channels != 3:
-        rgb = model.conv1.weight
-        model.conv1 = nn.Conv2d(in_channels, 64, 7, stride=2, padding=3, bias=False)
-        if pretrained is not None:
-            # spread the RGB filters over the bands, keeping the response scale
-            with torch.no_grad():
-                model.conv1.weight.copy_(
-                    rgb.mean(1, keepdim=True).repeat(1, in_channels, 1, 1)
-                    * (3 / in_channels)
-                )
+    else:
+        model.conv1 = _first_conv(model.conv1, in_channels, pretrained)
     model.out_features = model.fc.in_features
     model.fc = nn.Identity()
     model.min_size = 8
     return model
 
 
+def _torchvision_weights(arch: str, pretrained):
+    import torchvision.models as tvm
+
+    return tvm.get_model_weights(arch).DEFAULT if pretrained == "imagenet" else None
+
+
 def _torchvision_resnet(arch: str):
     def builder(in_channels, image_size, pretrained=None):
         import torchvision.models as tvm
 
-        weights = None
-        if pretrained == "imagenet":
-            weights = tvm.get_model_weights(arch).DEFAULT
-        model = tvm.get_model(arch, weights=weights)
+        model = tvm.get_model(arch, weights=_torchvision_weights(arch, pretrained))
         return _adapt_resnet(model, in_channels, image_size, pretrained)
 
     return builder
@@ -194,3 +214,64 @@ def _torchvision_resnet(arch: str):
 
 register_backbone("resnet18")(_torchvision_resnet("resnet18"))
 register_backbone("resnet50")(_torchvision_resnet("resnet50"))
+
+
+@register_backbone("vgg16")
+def _vgg16(in_channels, image_size, pretrained=None):
+    """torchvision's VGG16 convolutions, global average pooled to 512 features.
+
+    Its three dense layers (120M of VGG16's 138M weights) are left out: on
+    galaxy images they add cost, not accuracy, and pooled features let any
+    image size through.
+    """
+    import torchvision.models as tvm
+
+    model = tvm.vgg16(weights=_torchvision_weights("vgg16", pretrained))
+    model.features[0] = _first_conv(model.features[0], in_channels, pretrained)
+    net = nn.Sequential(model.features, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    net.out_features, net.min_size = 512, 32
+    return net
+
+
+@register_backbone("inception_v3")
+def _inception_v3(in_channels, image_size, pretrained=None):
+    """torchvision's Inception v3 without its auxiliary head; images are
+    enlarged to its smallest input, 75 px."""
+    import torchvision.models as tvm
+
+    weights = _torchvision_weights("inception_v3", pretrained)
+    # ImageNet weights come with the auxiliary classifier; it is dropped after
+    model = tvm.inception_v3(
+        weights=weights,
+        aux_logits=weights is not None,
+        transform_input=False,
+        init_weights=weights is None,
+    )
+    model.aux_logits, model.AuxLogits = False, None
+    stem = model.Conv2d_1a_3x3
+    stem.conv = _first_conv(stem.conv, in_channels, pretrained)
+    model.out_features = model.fc.in_features
+    model.fc = nn.Identity()
+    model.min_size = 75
+    return model
+
+
+@register_backbone("xception")
+def _xception(in_channels, image_size, pretrained=None):
+    """Chollet's Xception from ``timm`` (``legacy_xception``); images are
+    enlarged to 71 px."""
+    try:
+        import timm
+    except ImportError:
+        raise ImportError(
+            "The xception backbone comes from the timm package: pip install timm "
+            "(or galaxy-sklearn[zoo])."
+        ) from None
+    model = timm.create_model(
+        "legacy_xception",
+        pretrained=pretrained == "imagenet",
+        in_chans=in_channels,
+        num_classes=0,
+    )
+    model.out_features, model.min_size = model.num_features, 71
+    return model

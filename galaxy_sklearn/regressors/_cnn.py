@@ -47,6 +47,11 @@ default=None
         Random views drawn for each training batch on the device. Vote
         fractions do not change under rotation or flips, so
         ``"geometric"`` is safe for them.
+    validation_fraction : float or None, default=None
+        Fraction of the training images held out to record ``valid_loss`` in
+        ``history_`` each epoch, for learning curves
+        (:func:`galaxy_sklearn.plotting.plot_history`). The
+        network never trains on them. ``None`` trains on every image.
     max_epochs : int, default=10
         Passes over the training images.
     batch_size : int, default=64
@@ -71,7 +76,8 @@ default=None
     net_ : skorch.NeuralNet
         The trained network, its optimiser and history.
     history_ : skorch.History
-        Per-epoch training loss and timing.
+        Per-epoch ``train_loss`` and timing; ``valid_loss`` with
+        ``validation_fraction``.
     image_shape_ : tuple of int
         ``(H, W, C)`` of the training images.
     n_features_in_ : int
@@ -106,6 +112,7 @@ default=None
         pretrained=None,
         freeze=False,
         augmentation=None,
+        validation_fraction=None,
         max_epochs=10,
         batch_size=64,
         lr=1e-3,
@@ -119,6 +126,7 @@ default=None
         self.pretrained = pretrained
         self.freeze = freeze
         self.augmentation = augmentation
+        self.validation_fraction = validation_fraction
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
