@@ -15,6 +15,8 @@ def embed_2d(features, *, method="pca", random_state=0) -> np.ndarray:
     Parameters
     ----------
     features : array-like of shape (n, n_features)
+        NaN (an undefined statistic) is replaced by its column's median; a
+        column that is all NaN is left out.
     method : {"pca", "tsne"}, default="pca"
         scikit-learn's PCA, or its t-SNE (perplexity up to 30) started from
         PCA.
@@ -27,9 +29,17 @@ def embed_2d(features, *, method="pca", random_state=0) -> np.ndarray:
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
 
-    features = check_array(features, dtype=np.float64, ensure_min_samples=3)
+    features = check_array(
+        features, dtype=np.float64, ensure_min_samples=3, ensure_all_finite="allow-nan"
+    )
     if method not in ("pca", "tsne"):
         raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}.")
+    if np.isinf(features).any():
+        raise ValueError("features contain infinity; NaN is accepted, inf is not.")
+    # undefined values (NaN, e.g. a morphology statistic) take the column median
+    features = features[:, ~np.isnan(features).all(axis=0)]
+    medians = np.nanmedian(features, axis=0)
+    features = np.where(np.isnan(features), medians, features)
     scaled = StandardScaler().fit_transform(features)
     if scaled.shape[1] < 2:
         return np.c_[scaled, np.zeros(len(scaled))]

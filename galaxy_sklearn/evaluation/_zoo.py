@@ -1,0 +1,164 @@
+"""The models that :func:`compare` trains, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from ..classifiers import CNNGalaxyClassifier
+from ..featurizers import CAEFeaturizer, MoCoFeaturizer
+from ..morphology import MorphologyFeatures
+
+
+@dataclass(frozen=True)
+class ZooSettings:
+    """What every model of a comparison shares."""
+
+    max_epochs: int
+    batch_size: int
+    device: str
+    moco_backbone: str = "resnet18"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build one model of the zoo.
+
+    A model with a ``featurizer`` learns it once per seed from every training
+    image (labelled or not) and trains ``head`` on the features of the
+    labelled rows; one without trains ``head`` on the labelled images.
+    """
+
+    name: str
+    label: str
+    head: Callable[[ZooSettings, int, int], object]
+    featurizer: Callable[[ZooSettings, int], object] | None = None
+    seeded_features: bool = True
+    torch_model: bool = True
+
+
+def supervised_epochs(settings: ZooSettings, fraction: float) -> int:
+    """Epochs of a supervised CNN on ``fraction`` of the labels.
+
+    ``max_epochs`` on all labels; fewer labels get more passes (up to ten
+    times as many) so that small label sets still get enough steps.
+    """
+    return int(min(np.ceil(settings.max_epochs / fraction), 10 * settings.max_epochs))
+
+
+def _cnn(backbone):
+    def head(settings, seed, fraction):
+        return CNNGalaxyClassifier(
+            backbone,
+            max_epochs=supervised_epochs(settings, fraction),
+            batch_size=settings.batch_size,
+            device=settings.device,
+            random_state=seed,
+        )
+
+    return head
+
+
+def _linear_probe(settings, seed, fraction):
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
+
+
+def _forest(settings, seed, fraction):
+    return RandomForestClassifier(n_estimators=500, n_jobs=-1, random_state=seed)
+
+
+def _flatten(X):
+    X = np.asarray(X)
+    scale = 1 / 255 if X.dtype == np.uint8 else 1.0
+    return X.reshape(len(X), -1).astype(np.float32) * scale
+
+
+def _pixel_pca(settings, seed):
+    return make_pipeline(FunctionTransformer(_flatten), PCA(50, random_state=seed))
+
+
+def _cae(settings, seed):
+    return CAEFeaturizer(
+        latent_dim=64,
+        lr=3e-3,
+        max_epochs=settings.max_epochs,
+        batch_size=settings.batch_size,
+        device=settings.device,
+        random_state=seed,
+    )
+
+
+def _moco(settings, seed):
+    return MoCoFeaturizer(
+        settings.moco_backbone,
+        max_epochs=settings.max_epochs,
+        batch_size=max(settings.batch_size, 64),
+        device=settings.device,
+        random_state=seed,
+    )
+
+
+def _morphology(settings, seed):
+    return MorphologyFeatures()
+
+
+SUPERVISED_BACKBONES = (
+    "simple_cnn",
+    "resnet18",
+    "resnet50",
+    "vgg16",
+    "inception_v3",
+    "xception",
+)
+
+MODELS: dict[str, ModelSpec] = {
+    **{
+        name: ModelSpec(name, f"CNN {name}", _cnn(name))
+        for name in SUPERVISED_BACKBONES
+    },
+    "cae": ModelSpec("cae", "CAE + LR", _linear_probe, _cae),
+    "moco": ModelSpec("moco", "MoCo + LR", _linear_probe, _moco),
+    "morphology": ModelSpec(
+        "morphology",
+        "morphology + RF",
+        _forest,
+        _morphology,
+        seeded_features=False,
+        torch_model=False,
+    ),
+    "pca": ModelSpec(
+        "pca", "pixel PCA + LR", _linear_probe, _pixel_pca, torch_model=False
+    ),
+}
+
+FAST_MODELS = ("simple_cnn", "resnet18", "cae", "moco", "morphology", "pca")
+
+
+def resolve_models(models) -> list[ModelSpec]:
+    """``None`` is the fast set, ``"all"`` the whole zoo, else a list of names."""
+    if models is None or models == "fast":
+        names = list(FAST_MODELS)
+    elif models == "all" or (not isinstance(models, str) and list(models) == ["all"]):
+        names = list(MODELS)
+        try:
+            import timm  # noqa: F401
+        except ImportError:
+            names.remove("xception")
+    else:
+        names = [models] if isinstance(models, str) else list(models)
+    unknown = [name for name in names if name not in MODELS]
+    if unknown:
+        raise ValueError(
+            f"Unknown models {unknown}; expected names from {list(MODELS)}, 'fast' "
+            "or 'all'."
+        )
+    if not names:
+        raise ValueError("models is empty; name at least one model.")
+    return [MODELS[name] for name in dict.fromkeys(names)]
