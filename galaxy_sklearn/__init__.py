@@ -10,6 +10,7 @@ try them on (:mod:`galaxy_sklearn.datasets`).
 
 from ._validation import check_images
 from .classifiers import CNNGalaxyClassifier
+from .evaluation import compare
 from .featurizers import CAEFeaturizer, MoCoFeaturizer
 from .morphology import MorphologyFeatures
 from .regressors import CNNGalaxyRegressor
@@ -26,4 +27,5 @@ __all__ = [
     "MorphologyFeatures",
     "__version__",
     "check_images",
+    "compare",
 ]

@@ -61,3 +61,28 @@ def test_fetch_galaxy10_prints_the_path(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(pooch, "retrieve", offline)
     assert main(["fetch-galaxy10", "decals", "--data-home", str(tmp_path)]) == 1
     assert "no network" in capsys.readouterr().err
+
+
+def test_compare_writes_the_report(tmp_path, capsys):
+    code = main(
+        [
+            "compare",
+            "--models", "pca", "morphology",
+            "--label-fractions", "0.5", "1",
+            "--seeds", "0",
+            "--n-samples", "40",
+            "--image-size", "16",
+            "--output", str(tmp_path),
+            "--quiet",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "morphology + RF" in printed and "macro_f1" in printed
+    assert len(pd.read_csv(tmp_path / "results.csv")) == 4
+    assert (tmp_path / "report.html").stat().st_size > 50_000
+
+
+def test_compare_bad_option(tmp_path, capsys):
+    assert main(["compare", "--models", "nope", "--output", str(tmp_path)]) == 2
+    assert "Unknown models" in capsys.readouterr().err

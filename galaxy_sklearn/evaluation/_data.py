@@ -100,7 +100,7 @@ def load_comparison_data(
     """Resolve the ``data`` argument of :func:`compare` into one fixed split.
 
     ``"synthetic"``: :func:`~galaxy_sklearn.datasets.make_galaxies` (default
-    1,200 training and 300 test galaxies at 32 px). A folder: the Galaxy Zoo 2
+    1,200 training and 300 test galaxies at 24 px). A folder: the Galaxy Zoo 2
     layout (its CSV's ``train``/``val`` or ``test`` split when it has one). A
     ``.h5`` file: a Galaxy10 file. ``(X, y)``: split here; ``(X_train,
     y_train, X_test, y_test)``: used as given. ``n_samples`` caps the training rows (a
@@ -108,7 +108,7 @@ def load_comparison_data(
     """
     seed = random_state
     if isinstance(data, str) and data == "synthetic":
-        size = image_size or 32
+        size = image_size or 24
         n_total = int(np.ceil((n_samples or 1200) / (1 - test_size)))
         X, y = make_galaxies(n_total, size, random_state=seed)
         X_train, X_test, y_train, y_test = _split(X, y, test_size, seed)

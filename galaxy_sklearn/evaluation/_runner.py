@@ -262,7 +262,7 @@ def compare(
     output=None,
     image_size=None,
     n_samples=None,
-    max_epochs=8,
+    max_epochs=5,
     batch_size=64,
     device="auto",
     test_size=0.2,
@@ -315,12 +315,12 @@ default="synthetic"
         Folder for the results; default a new ``galaxy_sklearn_compare_<time>``
         folder in the working directory.
     image_size : int, default=None
-        Side of the images: 32 px for synthetic galaxies, 64 px for real ones.
+        Side of the images: 24 px for synthetic galaxies, 64 px for real ones.
     n_samples : int, default=None
         At most this many training galaxies (1,200 synthetic ones by default).
-    max_epochs : int, default=8
+    max_epochs : int, default=5
         Epochs of the featurizers, and of the supervised CNNs on all labels
-        (on fewer labels they get up to ten times as many, see
+        (on fewer labels they get up to four times as many, see
         ``supervised_epochs``). Raise it on a GPU (e.g. 50).
     batch_size : int, default=64
     device : str, default="auto"

@@ -47,10 +47,10 @@ class ModelSpec:
 def supervised_epochs(settings: ZooSettings, fraction: float) -> int:
     """Epochs of a supervised CNN on ``fraction`` of the labels.
 
-    ``max_epochs`` on all labels; fewer labels get more passes (up to ten
+    ``max_epochs`` on all labels; fewer labels get more passes (up to four
     times as many) so that small label sets still get enough steps.
     """
-    return int(min(np.ceil(settings.max_epochs / fraction), 10 * settings.max_epochs))
+    return int(min(np.ceil(settings.max_epochs / fraction), 4 * settings.max_epochs))
 
 
 def _cnn(backbone):
@@ -143,9 +143,11 @@ FAST_MODELS = ("simple_cnn", "resnet18", "cae", "moco", "morphology", "pca")
 
 def resolve_models(models) -> list[ModelSpec]:
     """``None`` is the fast set, ``"all"`` the whole zoo, else a list of names."""
+    if not isinstance(models, (str, type(None))) and len(models) == 1:
+        models = models[0] if models[0] in ("fast", "all") else models
     if models is None or models == "fast":
         names = list(FAST_MODELS)
-    elif models == "all" or (not isinstance(models, str) and list(models) == ["all"]):
+    elif models == "all":
         names = list(MODELS)
         try:
             import timm  # noqa: F401

@@ -23,8 +23,43 @@ def test_backbones_map_images_to_feature_vectors(name, size):
     assert net(torch.rand(3, 2, size, size)).shape == (3, net.out_features)
 
 
+@pytest.mark.parametrize(
+    "name, features, min_size",
+    [("vgg16", 512, 32), ("inception_v3", 2048, 75), ("xception", 2048, 71)],
+)
+@pytest.mark.parametrize("bands", [1, 3])
+def test_zoo_backbones_take_small_images_through_the_adapter(
+    name, features, min_size, bands
+):
+    if name == "xception":
+        pytest.importorskip("timm")
+    net = build_backbone(name, in_channels=bands, image_size=16).eval()
+    assert (net.out_features, net.min_size) == (features, min_size)
+    # 16 px galaxies are enlarged to what the backbone needs
+    x = ImageInput([0.5] * bands, [0.2] * bands, min_size=net.min_size)(
+        torch.rand(2, 16, 16, bands)
+    )
+    assert x.shape[-1] == max(16, min_size)
+    with torch.no_grad():
+        assert net(x).shape == (2, features)
+
+
+def test_imagenet_filters_are_spread_over_other_band_counts():
+    from galaxy_sklearn.nn._backbones import _first_conv
+
+    rgb = torch.nn.Conv2d(3, 8, 3)
+    one = _first_conv(rgb, 1, "imagenet")
+    expected = rgb.weight.mean(1, keepdim=True) * 3
+    torch.testing.assert_close(one.weight, expected)
+    # a random start keeps its own initialisation
+    assert not torch.equal(_first_conv(rgb, 1, None).weight, expected)
+    assert _first_conv(rgb, 3, "imagenet") is rgb
+
+
 def test_registry_has_the_promised_backbones_and_rejects_unknown():
-    assert {"simple_cnn", "resnet18", "resnet50"} <= set(BACKBONES)
+    assert {
+        "simple_cnn", "resnet18", "resnet50", "vgg16", "inception_v3", "xception"
+    } <= set(BACKBONES)  # fmt: skip
     with pytest.raises(ValueError, match="Unknown backbone 'vgg99'"):
         build_backbone("vgg99", 3, 32)
 
