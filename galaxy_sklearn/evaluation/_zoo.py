@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from ..classifiers import CNNGalaxyClassifier
 from ..featurizers import CAEFeaturizer, MoCoFeaturizer
@@ -80,8 +81,29 @@ def _flatten(X):
     return X.reshape(len(X), -1).astype(np.float32) * scale
 
 
+class _PixelPCA(TransformerMixin, BaseEstimator):
+    """The first principal components of the raw pixels (uint8 read as 0-1).
+
+    ``n_components`` is capped by the number of images and pixels, so the
+    floor also runs on tiny sets.
+    """
+
+    def __init__(self, n_components=50, random_state=None):
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        pixels = _flatten(X)
+        n_components = min(self.n_components, *pixels.shape)
+        self.pca_ = PCA(n_components, random_state=self.random_state).fit(pixels)
+        return self
+
+    def transform(self, X):
+        return self.pca_.transform(_flatten(X))
+
+
 def _pixel_pca(settings, seed):
-    return make_pipeline(FunctionTransformer(_flatten), PCA(50, random_state=seed))
+    return _PixelPCA(50, random_state=seed)
 
 
 def _cae(settings, seed):

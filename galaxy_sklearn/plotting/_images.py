@@ -144,9 +144,9 @@ def plot_reconstructions(estimator, X, *, n_images=8, title=None):
         step.inverse_transform(step.transform(images)), image_shape=step.image_shape_
     )
     originals = display_images(images)
-    # uint8 inputs are reconstructed on their 0-1 scale; float ones on theirs
+    # reconstructions come on the input's scale: 0-255 floats for uint8 input
     if images.dtype == np.uint8:
-        shown = display_images(reconstructions, unit_range=True)
+        shown = display_images(reconstructions / 255.0, unit_range=True)
     else:
         shown = display_images(reconstructions, reference=images)
     n = len(originals)

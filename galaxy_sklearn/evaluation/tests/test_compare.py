@@ -71,8 +71,9 @@ def test_table_has_every_run_and_metric(finished):
         "fit_seconds", "predict_images_per_s",
     } <= set(results)  # fmt: skip
     assert results[["accuracy", "macro_f1"]].stack().between(0, 1).all()
-    # 48 training galaxies, nearly 10 per class: 25% keeps 2-3 of each
-    assert set(results.loc[results.label_fraction == 1.0, "n_labels"]) == {48}
+    # n_samples caps the training rows: 60 of them, 12 per class
+    assert set(results.loc[results.label_fraction == 1.0, "n_labels"]) == {60}
+    assert set(results.loc[results.label_fraction == 0.25, "n_labels"]) == {15}
     summary = pd.read_csv(output / "summary.csv")
     means = results.groupby(["model", "label_fraction"])["accuracy"].mean()
     for row in summary.itertuples():
@@ -159,7 +160,7 @@ def test_arrays_and_their_class_names(tmp_path):
 
 
 def test_galaxy_zoo2_folder_keeps_its_split(tmp_path):
-    images, labels = make_galaxies(30, 48, random_state=0)
+    images, labels = make_galaxies(30, 212, random_state=0)  # crop is 207 px
     (tmp_path / "images").mkdir()
     for i, image in enumerate(images):
         Image.fromarray(image).save(tmp_path / "images" / f"{1000 + i}.jpg")
