@@ -167,8 +167,7 @@ def load_comparison_data(
     X_train, y_train = _subsample(X_train, np.asarray(y_train), n_samples, seed)
     fingerprint = {
         "data": key,
-        "image_size": image_size,
-        "n_samples": n_samples,
+        "image_shape": list(X_train.shape[1:]),
         "test_size": test_size,
         "random_state": random_state,
         "n_train": int(len(y_train)),

@@ -92,7 +92,17 @@ def write_tables(results, run, specs, fractions, seeds) -> dict:
         index="model", columns="label_fraction", values="accuracy_std"
     )
     efficiency = efficiency.loc[[s.label for s in specs]]
-    efficiency.to_csv(output / "label_efficiency.csv")
+    long = results.groupby(["model", "label_fraction"], sort=False).agg(
+        n_labels=("n_labels", "mean"),
+        accuracy_mean=("accuracy", "mean"),
+        accuracy_std=("accuracy", lambda v: v.std(ddof=0)),
+        macro_f1_mean=("macro_f1", "mean"),
+        macro_f1_std=("macro_f1", lambda v: v.std(ddof=0)),
+        seeds=("seed", "nunique"),
+    )
+    _order(long.reset_index(), specs).to_csv(
+        output / "label_efficiency.csv", index=False
+    )
     text = efficiency.copy().astype(object)
     for column in efficiency.columns:
         text[column] = [

@@ -63,6 +63,23 @@ def _history(estimator):
     return [{k: row[k] for k in _HISTORY_KEYS if k in row} for row in history]
 
 
+def _check_finished(estimator, what: str) -> None:
+    """Refuse to record a training that stopped early.
+
+    skorch ends ``fit`` quietly on ``KeyboardInterrupt`` and keeps what was
+    trained; in a comparison that would be a wrong row, so the comparison
+    stops instead, and a rerun resumes from the last finished run.
+    """
+    # an epoch cut short has a history row but no loss
+    epochs = sum("train_loss" in row for row in _history(estimator))
+    wanted = getattr(estimator, "max_epochs", None)
+    if wanted is not None and epochs < wanted:
+        raise KeyboardInterrupt(
+            f"{what} stopped after {epochs} of {wanted} epochs; it was not recorded. "
+            "Run the same command again to resume."
+        )
+
+
 def _check_output(output: Path, fingerprint: dict) -> None:
     """Refuse to mix results of different data or settings in one folder."""
     config = output / "config.json"
@@ -118,6 +135,7 @@ class _Run:
         start = time.perf_counter()
         train = featurizer.fit_transform(self.data.X_train)
         pretrain_seconds = time.perf_counter() - start
+        _check_finished(featurizer, f"{spec.label} pretraining (seed {seed})")
         start = time.perf_counter()
         test = featurizer.transform(self.data.X_test)
         transform_seconds = time.perf_counter() - start
@@ -218,6 +236,7 @@ class _Run:
         start = time.perf_counter()
         model.fit(X_fit, data.y_train[labelled])
         fit_seconds = time.perf_counter() - start
+        _check_finished(model, f"{spec.label} ({fraction:g} of labels, seed {seed})")
         start = time.perf_counter()
         proba = model.predict_proba(X_test)
         y_pred = model.classes_[np.argmax(proba, axis=1)]

@@ -203,3 +203,53 @@ def test_bad_arguments(tmp_path, kwargs, message):
     with pytest.raises((ValueError, FileNotFoundError), match=message):
         compare(output=tmp_path, verbose=0, echo=None, **kwargs)
     assert not (tmp_path / "config.json").exists()
+
+
+def test_interrupted_training_is_not_recorded(tmp_path, monkeypatch):
+    import torch
+
+    from galaxy_sklearn import CNNGalaxyClassifier
+    from galaxy_sklearn.evaluation._zoo import ModelSpec
+    from galaxy_sklearn.nn import BACKBONES, build_backbone
+
+    batches = {"seen": 0, "interrupt_at": 6}
+
+    class Interrupting(torch.nn.Module):
+        """simple_cnn that raises KeyboardInterrupt once, in the second epoch."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+            self.out_features, self.min_size = inner.out_features, inner.min_size
+
+        def forward(self, x):
+            if self.training:
+                batches["seen"] += 1
+                if batches["seen"] == batches["interrupt_at"]:
+                    raise KeyboardInterrupt
+            return self.inner(x)
+
+    monkeypatch.setitem(
+        BACKBONES,
+        "interrupting",
+        lambda bands, size, pretrained=None: Interrupting(
+            build_backbone("simple_cnn", bands, size)
+        ),
+    )
+    spec = ModelSpec(
+        "flaky",
+        "CNN flaky",
+        lambda settings, seed, fraction: CNNGalaxyClassifier(
+            "interrupting", max_epochs=2, batch_size=16, random_state=seed
+        ),
+    )
+    monkeypatch.setitem(MODELS, "flaky", spec)
+    arguments = dict(
+        models=["flaky"], label_fractions=[1.0], seeds=[0], output=tmp_path,
+        verbose=0, echo=None, **TINY,
+    )  # fmt: skip
+    with pytest.raises(KeyboardInterrupt, match="stopped after 1 of 2 epochs"):
+        compare(**arguments)
+    assert not list((tmp_path / "runs").rglob("*.json"))
+    results = compare(**arguments)  # resumes: trains the run again, in full
+    assert len(results) == 1 and batches["seen"] > batches["interrupt_at"]
