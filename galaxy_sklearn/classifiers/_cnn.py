@@ -25,9 +25,12 @@ class CNNGalaxyClassifier(SupervisedCNNMixin, ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     backbone : str, default="resnet18"
-        ``"simple_cnn"`` (the Galaxy10 CNN), ``"resnet18"``, ``"resnet50"`` or
-        any name registered with :func:`galaxy_sklearn.nn.register_backbone`.
-        ResNets get a gentler stem on small images (see the user guide).
+        ``"simple_cnn"`` (the Galaxy10 CNN), ``"resnet18"``, ``"resnet50"``,
+        ``"vgg16"``, ``"inception_v3"``, ``"xception"`` (needs ``timm``) or any
+        name registered with :func:`galaxy_sklearn.nn.register_backbone`.
+        ResNets get a gentler stem on small images (see the user guide);
+        images smaller than a backbone's smallest input (32 px for VGG16, 75
+        for Inception v3, 71 for Xception) are enlarged on the device.
     pretrained : None, "imagenet", str, path-like or fitted MoCoFeaturizer, \
 default=None
         Starting weights of the backbone: ``"imagenet"`` (torchvision's,
