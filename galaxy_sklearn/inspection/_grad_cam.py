@@ -31,10 +31,11 @@ def _unwrap(estimator, X):
     return estimator, X
 
 
-def last_conv_layer(backbone: torch.nn.Module, image_shape) -> str:
+def last_conv_layer(backbone: torch.nn.Module, input_shape) -> str:
     """Name of the backbone's last module with a spatial (4-D, > 1 px) output.
 
-    Found by one forward pass of a blank image, in the order modules finish;
+    Found by one forward pass of a blank ``(C, H, W)`` input (what the
+    backbone receives, after any enlargement), in the order modules finish;
     for a ResNet it is ``layer4``, for the simple CNN ``features``.
     """
     finished = []
@@ -45,10 +46,10 @@ def last_conv_layer(backbone: torch.nn.Module, image_shape) -> str:
         for name, module in backbone.named_modules()
         if name
     ]
-    height, width, bands = image_shape
+    device = next(backbone.parameters()).device
     try:
         with torch.no_grad():
-            backbone.eval()(torch.zeros(1, bands, height, width))
+            backbone.eval()(torch.zeros(1, *input_shape, device=device))
     finally:
         for hook in hooks:
             hook.remove()
@@ -115,7 +116,10 @@ def grad_cam(estimator, X, *, target=None, layer=None, batch_size=None) -> np.nd
     images = check_images(X, estimator=estimator, reset=False)
     net = estimator.net_.module_.eval()
     device = torch.device(estimator.net_.device)
-    layer = layer or last_conv_layer(net.backbone.cpu(), estimator.image_shape_)
+    if layer is None:
+        with torch.no_grad():
+            blank = torch.zeros(1, *estimator.image_shape_, device=device)
+            layer = last_conv_layer(net.backbone, net.image_input(blank).shape[1:])
     modules = dict(net.backbone.named_modules())
     if layer not in modules:
         raise ValueError(

@@ -91,4 +91,13 @@ def test_regressor_and_frozen_backbone():
     "name, expected", [("resnet18", "layer4"), ("simple_cnn", "features")]
 )
 def test_last_conv_layer(name, expected):
-    assert last_conv_layer(build_backbone(name, 3, 32), (32, 32, 3)) == expected
+    assert last_conv_layer(build_backbone(name, 3, 32), (3, 32, 32)) == expected
+
+
+def test_backbone_that_enlarges_small_images():
+    # VGG16 needs 32 px: the 16 px galaxies reach it enlarged, and the
+    # heatmap comes back at 16 px
+    X, y, _ = _blob_images(12, size=16)
+    clf = CNNGalaxyClassifier("vgg16", max_epochs=1, random_state=0).fit(X, y)
+    maps = grad_cam(clf, X[:3])
+    assert maps.shape == (3, 16, 16) and np.isfinite(maps).all()
