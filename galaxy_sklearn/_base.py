@@ -100,6 +100,11 @@ class GalaxyEstimatorMixin:
         if fraction is not None:
             train_split = validation_split(fraction, seed, is_classifier(self))
             n_train -= n_validation(fraction, len(images))
+            if n_train < 2:
+                raise ValueError(
+                    f"validation_fraction={fraction} of {len(images)} images leaves "
+                    f"{n_train} to train on; at least 2 are needed."
+                )
         with seeded(seed, device):
             module = self._build_module(images, targets)
             net = make_net(

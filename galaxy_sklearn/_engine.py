@@ -195,8 +195,15 @@ def validation_split(fraction: float, seed: int, stratify: bool):
 
 
 def _accuracy(net, X, y) -> float:
-    proba = net.predict_proba(X)
-    return float(np.mean(np.argmax(proba, axis=1) == np.asarray(y)))
+    # outputs may be bfloat16 (mixed precision), which numpy cannot hold
+    predicted = torch.cat(
+        [out.float().argmax(dim=1).cpu() for out in net.forward_iter(X, training=False)]
+    )
+    return float(np.mean(predicted.numpy() == to_numpy_labels(y)))
+
+
+def to_numpy_labels(y) -> np.ndarray:
+    return y.cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
 
 
 def accuracy_callbacks(validation: bool) -> list:

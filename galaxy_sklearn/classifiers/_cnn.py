@@ -50,10 +50,13 @@ default=None
     class_weight : None, "balanced" or dict, default=None
         Weights of the classes in the loss, as in scikit-learn.
     validation_fraction : float or None, default=None
-        Fraction of the training images held out (stratified by class) to
-        record ``valid_loss`` and ``valid_acc`` in ``history_`` each epoch, for
-        learning curves (:func:`galaxy_sklearn.plotting.plot_history`). The
-        network never trains on them. ``None`` trains on every image.
+        Fraction of the training images held out to record ``valid_loss``
+        and ``valid_acc`` in ``history_`` each epoch, for learning curves
+        (:func:`galaxy_sklearn.plotting.plot_history`). The network never
+        trains on them (the channel statistics used for standardisation and
+        ``class_weight="balanced"`` are still computed on every image). The
+        split is stratified by class when every class has at least two
+        images, else a plain shuffle. ``None`` trains on every image.
     max_epochs : int, default=10
         Passes over the training images.
     batch_size : int, default=64

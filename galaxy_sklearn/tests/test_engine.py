@@ -61,3 +61,22 @@ def test_channel_stats_match_numpy_and_survive_constant_bands():
     np.testing.assert_allclose(mean, scaled.mean(axis=(0, 1, 2)), rtol=1e-5)
     np.testing.assert_allclose(std[0], scaled[..., 0].std(), rtol=1e-4)
     assert std[1] == 1.0
+
+
+def test_accuracy_history_under_bfloat16_mixed_precision(monkeypatch):
+    # what a bf16-capable GPU does, on the CPU: outputs come back as bfloat16
+    import torch
+
+    from galaxy_sklearn import CNNGalaxyClassifier, _engine
+    from galaxy_sklearn.datasets import make_galaxies
+
+    monkeypatch.setattr(
+        _engine, "autocast", lambda device: torch.autocast("cpu", dtype=torch.bfloat16)
+    )
+    X, y = make_galaxies(n_samples=40, image_size=16, random_state=0)
+    clf = CNNGalaxyClassifier(
+        "simple_cnn", max_epochs=2, validation_fraction=0.25, random_state=0
+    ).fit(X, y)
+    assert clf.predict(X).shape == (40,)
+    for key in ("train_acc", "valid_acc"):
+        assert all(0 <= value <= 1 for value in clf.history_[:, key])

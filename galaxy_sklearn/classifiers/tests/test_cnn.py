@@ -162,3 +162,55 @@ def test_pretrained_must_be_something_we_can_load(galaxies):
         CNNGalaxyClassifier("simple_cnn", pretrained="imagenet", **TINY).fit(
             X[:8], y[:8]
         )
+
+
+def test_validation_fraction_holds_images_out_of_training(galaxies):
+    X, y, _, _ = galaxies
+    X, y = X[:100], y[:100]
+    clf = CNNGalaxyClassifier(
+        "simple_cnn",
+        max_epochs=2,
+        batch_size=10,
+        validation_fraction=0.2,
+        random_state=0,
+    ).fit(X, y)
+    # 80 images train in 8 batches per epoch; 20 are only evaluated
+    assert clf.history_[:, "train_batch_count"] == [8, 8]
+    assert clf.history_[:, "valid_batch_count"] == [2, 2]
+    assert {"valid_loss", "valid_acc", "train_acc"} <= set(clf.history_[-1])
+    without = CNNGalaxyClassifier("simple_cnn", max_epochs=1, random_state=0)
+    assert "valid_loss" not in without.fit(X, y).history_[-1]
+
+
+def test_validation_split_is_stratified_and_seeded():
+    from galaxy_sklearn._engine import ImageDataset, validation_split
+
+    y = np.repeat([0, 1, 2], [60, 30, 10])
+    data = ImageDataset(np.zeros((100, 2, 2, 1), np.float32), y)
+    train, valid = validation_split(0.2, seed=0, stratify=True)(data, y)
+    assert np.bincount(y[valid.indices]).tolist() == [12, 6, 2]
+    assert not set(train.indices) & set(valid.indices)
+    again = validation_split(0.2, seed=0, stratify=True)(data, y)[1]
+    assert list(again.indices) == list(valid.indices)
+    # a class of one cannot be split: a plain shuffle instead
+    y_odd = np.r_[np.zeros(99, int), 1]
+    _, valid = validation_split(0.2, seed=0, stratify=True)(data, y_odd)
+    assert len(valid.indices) == 20
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5, "0.2", -0.1])
+def test_bad_validation_fraction_leaves_a_previous_fit(galaxies, fraction):
+    X, y, _, _ = galaxies
+    clf = CNNGalaxyClassifier("simple_cnn", max_epochs=1, random_state=0).fit(X, y)
+    before = clf.predict_proba(X)
+    clf.set_params(validation_fraction=fraction)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        clf.fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_validation_must_leave_two_training_images(galaxies):
+    X, y, _, _ = galaxies
+    clf = CNNGalaxyClassifier("simple_cnn", max_epochs=1, validation_fraction=0.5)
+    with pytest.raises(ValueError, match="leaves 1 to train on"):
+        clf.fit(X[:3], y[:3])

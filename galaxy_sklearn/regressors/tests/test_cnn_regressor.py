@@ -164,3 +164,14 @@ def test_from_kaggle_files_to_the_kaggle_metric(tmp_path, galaxies):
     assert reg.output_ == "gz2" and pred.shape == (20, 37)
     assert 0 < score < 0.5 and 0 <= pred.min() and pred.max() <= 1
     np.testing.assert_allclose(data.vote_fractions.to_numpy(), votes, atol=1e-6)
+
+
+def test_validation_fraction_records_valid_loss(galaxies):
+    X, votes, _ = galaxies
+    reg = CNNGalaxyRegressor(
+        "simple_cnn", max_epochs=2, batch_size=16, validation_fraction=0.25,
+        random_state=0,
+    ).fit(X, votes)  # fmt: skip
+    assert reg.history_[:, "valid_batch_count"] == [1, 1]  # 15 of 60 held out
+    assert all(np.isfinite(reg.history_[:, "valid_loss"]))
+    assert "train_acc" not in reg.history_[-1]
