@@ -49,38 +49,45 @@ def _parser() -> argparse.ArgumentParser:
             "20000 --image-size 64."
         ),
     )
+    # defaults live in compare() alone: options left out are not passed
+    option = {"default": argparse.SUPPRESS}
     compare.add_argument(
         "--data",
-        default="synthetic",
+        **option,
         help="'synthetic' (default), a Galaxy Zoo 2 folder (images/ + labels.csv, "
         "or the Kaggle layout) or a Galaxy10 .h5 file",
     )
     compare.add_argument(
         "--models",
         nargs="+",
-        default=None,
+        **option,
         help="model names, 'fast' (default: simple_cnn resnet18 cae moco "
         "morphology pca) or 'all' (adds resnet50 vgg16 inception_v3 xception)",
     )
     compare.add_argument(
-        "--label-fractions", nargs="+", type=float, default=[0.05, 0.2, 1.0]
+        "--label-fractions",
+        nargs="+",
+        type=float,
+        **option,
+        help="fractions of the training labels kept (default 0.05 0.2 1)",
     )
-    compare.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    compare.add_argument("--seeds", nargs="+", type=int, **option, help="default 0 1")
     compare.add_argument(
         "--output",
-        default=None,
-        help="results folder (default: a new galaxy_sklearn_compare_<time> folder)",
+        **option,
+        help="results folder; give an existing one to resume it (default: a new "
+        "galaxy_sklearn_compare_<time> folder)",
     )
-    compare.add_argument("--image-size", type=int, default=None)
     compare.add_argument(
-        "--n-samples", type=int, default=None, help="at most this many training images"
+        "--image-size", type=int, **option, help="default 24 synthetic, 64 real"
     )
-    compare.add_argument("--max-epochs", type=int, default=5)
-    compare.add_argument("--batch-size", type=int, default=64)
     compare.add_argument(
-        "--device", default="auto", help="auto, cpu, cuda, cuda:1, ..."
+        "--n-samples", type=int, **option, help="at most this many training images"
     )
-    compare.add_argument("--random-state", type=int, default=0)
+    compare.add_argument("--max-epochs", type=int, **option, help="default 5")
+    compare.add_argument("--batch-size", type=int, **option, help="default 64")
+    compare.add_argument("--device", **option, help="auto (default), cpu, cuda, ...")
+    compare.add_argument("--random-state", type=int, **option, help="default 0")
     compare.add_argument(
         "--quiet", action="store_true", help="no progress bar, only the table"
     )
@@ -123,24 +130,16 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "compare":
         from .evaluation import compare
 
+        options = {k: v for k, v in vars(args).items() if k not in ("command", "quiet")}
+        data = options.pop("data", "synthetic")
         try:
-            compare(
-                args.data,
-                models=args.models,
-                label_fractions=args.label_fractions,
-                seeds=args.seeds,
-                output=args.output,
-                image_size=args.image_size,
-                n_samples=args.n_samples,
-                max_epochs=args.max_epochs,
-                batch_size=args.batch_size,
-                device=args.device,
-                random_state=args.random_state,
-                verbose=0 if args.quiet else 1,
-            )
+            compare(data, verbose=0 if args.quiet else 1, **options)
         except (OSError, ValueError) as exc:
             print(f"galaxy-sklearn compare: error: {exc}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt as exc:
+            print(f"galaxy-sklearn compare: interrupted. {exc}", file=sys.stderr)
+            return 130
     elif args.command == "fetch-galaxy10":
         from .datasets import fetch_galaxy10
 

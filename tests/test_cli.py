@@ -79,8 +79,12 @@ def test_compare_writes_the_report(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "morphology + RF" in printed and "macro_f1" in printed
-    assert len(pd.read_csv(tmp_path / "results.csv")) == 4
-    assert (tmp_path / "report.html").stat().st_size > 50_000
+    results = pd.read_csv(tmp_path / "results.csv")
+    assert len(results) == 4 and set(results["label_fraction"]) == {0.5, 1.0}
+    summary = (tmp_path / "summary.md").read_text()
+    assert "morphology + RF" in summary and "pixel PCA + LR" in summary
+    report = (tmp_path / "report.html").read_text()
+    assert report.count("data:image/png;base64,") >= 5
 
 
 def test_compare_bad_option(tmp_path, capsys):

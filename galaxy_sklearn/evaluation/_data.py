@@ -130,7 +130,7 @@ def load_comparison_data(
             else:
                 X_train, X_test, y_train, y_test = _split(X, y, test_size, seed)
                 description = f"Galaxy Zoo 2 ({path.name})"
-        elif path.suffix in (".h5", ".hdf5") and path.is_file():
+        elif path.suffix == ".h5" and path.is_file():
             # read only as many galaxies as the capped split needs
             n_read = (
                 None if n_samples is None else int(np.ceil(n_samples / (1 - test_size)))
@@ -164,7 +164,8 @@ def load_comparison_data(
             "data must be 'synthetic', a Galaxy Zoo 2 folder, a Galaxy10 .h5 file, "
             f"(X, y) or (X_train, y_train, X_test, y_test); got {type(data).__name__}."
         )
-    X_train, y_train = _subsample(X_train, np.asarray(y_train), n_samples, seed)
+    y_train, y_test = _plain_labels(y_train), _plain_labels(y_test)
+    X_train, y_train = _subsample(X_train, y_train, n_samples, seed)
     fingerprint = {
         "data": key,
         "image_shape": list(X_train.shape[1:]),
@@ -174,5 +175,16 @@ def load_comparison_data(
         "n_test": int(len(y_test)),
     }
     return ComparisonData(
-        X_train, y_train, X_test, np.asarray(y_test), names, description, fingerprint
+        X_train, y_train, X_test, y_test, names, description, fingerprint
     )
+
+
+def _plain_labels(y) -> np.ndarray:
+    """Labels as numbers or fixed-width strings: object arrays (a pandas
+    column of names) would need pickle to be stored with the results."""
+    y = np.asarray(y)
+    if y.dtype.kind == "O":
+        y = y.astype(str)
+    if y.ndim != 1:
+        raise ValueError(f"labels must be one-dimensional, got shape {y.shape}.")
+    return y

@@ -26,8 +26,9 @@ _CAPTIONS = {
     "over seeds, band from the lowest to the highest seed.",
     "label_efficiency_macro_f1": "Macro-F1 against the fraction of training labels.",
     "confusion_matrices": "Confusion matrices on the test galaxies, normalised over "
-    "the true classes (all labels, first seed).",
-    "roc_curves": "One-vs-rest ROC curves with AUC per class (all labels, first seed).",
+    "the true classes (largest label fraction, first seed).",
+    "roc_curves": "One-vs-rest ROC curves with AUC per class (largest label "
+    "fraction, first seed).",
     "galaxy_grid": "Test galaxies per true class, titled with the best model's "
     "prediction (green right, red wrong).",
 }
@@ -201,9 +202,15 @@ def write_figures(results, run, specs, fractions, seeds) -> list[tuple[str, str]
         ),
     ]
     run.save_figures(figures)
-    made = {path.name for path in run.figures.glob("*.png")}
-    ordered = [name for name, _ in figures] + sorted(made - {n for n, _ in figures})
-    return [(name, _caption(name, specs)) for name in ordered if name in made]
+    # the figures of this comparison's models only, not of earlier runs
+    names = {spec.name for spec in specs}
+    made = {
+        path.name
+        for path in run.figures.glob("*_*.png")
+        if path.stem.partition("_")[2] in names
+    }
+    ordered = [name for name, _ in figures] + sorted(made)
+    return [(name, _caption(name, specs)) for name in ordered]
 
 
 def _caption(filename, specs) -> str:
@@ -213,7 +220,8 @@ def _caption(filename, specs) -> str:
     kind, _, model = stem.partition("_")
     label = next((spec.label for spec in specs if spec.name == model), model)
     return {
-        "history": f"{label}: loss (and accuracy) per epoch, first seed.",
+        "history": f"{label}: loss (and accuracy) per epoch, first seed, largest "
+        "label fraction for the CNNs.",
         "embedding": f"{label}: t-SNE map of the test galaxies' features, by class.",
         "reconstructions": f"{label}: test galaxies above their reconstructions.",
         "saliency": f"{label}: Grad-CAM over the last convolutional block.",
@@ -235,7 +243,7 @@ def write_report(run, tables, figures, fingerprint) -> None:
         "",
         tables["efficiency_md"],
         "",
-        "## Recall per class (all labels, first seed)",
+        "## Recall per class (largest label fraction, first seed)",
         "",
         tables["recall_md"],
         "",
@@ -273,7 +281,7 @@ def write_report(run, tables, figures, fingerprint) -> None:
         table_html(tables["summary_md"]),
         "<h2>Label efficiency (accuracy, mean ± standard deviation over seeds)</h2>",
         table_html(tables["efficiency_md"]),
-        "<h2>Recall per class (all labels, first seed)</h2>",
+        "<h2>Recall per class (largest label fraction, first seed)</h2>",
         table_html(tables["recall_md"]),
         "<h2>Figures</h2>",
     ]

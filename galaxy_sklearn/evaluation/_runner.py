@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import time
 from datetime import datetime
@@ -35,7 +36,7 @@ def labelled_subset(y, fraction: float, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(keep))
 
 
-def _check_arguments(label_fractions, seeds, max_epochs, batch_size):
+def _check_arguments(label_fractions, seeds, max_epochs, batch_size, random_state):
     fractions = sorted({float(f) for f in np.atleast_1d(label_fractions)})
     if not fractions or not all(0 < f <= 1 for f in fractions):
         raise ValueError(
@@ -45,6 +46,11 @@ def _check_arguments(label_fractions, seeds, max_epochs, batch_size):
     seeds = [int(s) for s in np.atleast_1d(seeds)]
     if not seeds:
         raise ValueError("seeds is empty; give at least one seed.")
+    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral):
+        raise ValueError(
+            "random_state must be an int: it fixes the data and the split that "
+            f"every run (and a resumed comparison) shares; got {random_state!r}."
+        )
     for name, value in (("max_epochs", max_epochs), ("batch_size", batch_size)):
         if int(value) != value or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}.")
@@ -63,7 +69,11 @@ def _history(estimator):
     return [{k: row[k] for k in _HISTORY_KEYS if k in row} for row in history]
 
 
-def _check_finished(estimator, what: str) -> None:
+class TrainingInterrupted(KeyboardInterrupt):
+    """A training stopped early (Ctrl-C); the comparison stops with it."""
+
+
+def _check_finished(estimator, what: str, output: Path) -> None:
     """Refuse to record a training that stopped early.
 
     skorch ends ``fit`` quietly on ``KeyboardInterrupt`` and keeps what was
@@ -74,9 +84,10 @@ def _check_finished(estimator, what: str) -> None:
     epochs = sum("train_loss" in row for row in _history(estimator))
     wanted = getattr(estimator, "max_epochs", None)
     if wanted is not None and epochs < wanted:
-        raise KeyboardInterrupt(
-            f"{what} stopped after {epochs} of {wanted} epochs; it was not recorded. "
-            "Run the same command again to resume."
+        raise TrainingInterrupted(
+            f"{what} stopped after {epochs} of {wanted} epochs and was not "
+            f"recorded. To resume, run again with output={os.fspath(output)!r} "
+            "(--output on the command line) and the same settings."
         )
 
 
@@ -135,7 +146,9 @@ class _Run:
         start = time.perf_counter()
         train = featurizer.fit_transform(self.data.X_train)
         pretrain_seconds = time.perf_counter() - start
-        _check_finished(featurizer, f"{spec.label} pretraining (seed {seed})")
+        _check_finished(
+            featurizer, f"{spec.label} pretraining (seed {seed})", self.output
+        )
         start = time.perf_counter()
         test = featurizer.transform(self.data.X_test)
         transform_seconds = time.perf_counter() - start
@@ -189,7 +202,7 @@ class _Run:
             )
         self.save_figures(figures)
 
-    def _supervised_figures(self, spec, model):
+    def _supervised_figures(self, spec, model, fraction):
         from ..plotting import plot_history, plot_saliency
 
         data = self.data
@@ -197,7 +210,9 @@ class _Run:
             [
                 (
                     f"history_{spec.name}.png",
-                    lambda: plot_history(model, title=f"{spec.label}: all labels"),
+                    lambda: plot_history(
+                        model, title=f"{spec.label}: {fraction:g} of the labels"
+                    ),
                 ),
                 (
                     f"saliency_{spec.name}.png",
@@ -221,10 +236,10 @@ class _Run:
             fig.savefig(self.figures / name, dpi=110)
             plt.close(fig)
 
-    def run(self, spec, seed, fraction, *, first_seed, last_fraction):
+    def fit_and_score(self, spec, seed, fraction, *, first_seed, largest_fraction):
         data = self.data
         labelled = labelled_subset(data.y_train, fraction, seed)
-        model = spec.head(self.settings, seed, fraction)
+        model = spec.classifier(self.settings, seed, fraction)
         pretrain_seconds, transform_seconds = 0.0, 0.0
         if spec.featurizer is not None:
             features = self.featurize(spec, seed, first_seed)
@@ -236,15 +251,19 @@ class _Run:
         start = time.perf_counter()
         model.fit(X_fit, data.y_train[labelled])
         fit_seconds = time.perf_counter() - start
-        _check_finished(model, f"{spec.label} ({fraction:g} of labels, seed {seed})")
+        _check_finished(
+            model, f"{spec.label} ({fraction:g} of labels, seed {seed})", self.output
+        )
         start = time.perf_counter()
         proba = model.predict_proba(X_test)
         y_pred = model.classes_[np.argmax(proba, axis=1)]
         predict_seconds = time.perf_counter() - start + transform_seconds
-        if spec.featurizer is None and seed == first_seed and last_fraction:
-            self._supervised_figures(spec, model)
+        if spec.featurizer is None and seed == first_seed and largest_fraction:
+            self._supervised_figures(spec, model, fraction)
+        # the classes of the test set and of the model, as in per_class.csv
+        labels = np.union1d(data.y_test, model.classes_)
         precision, recall, f1, _ = precision_recall_fscore_support(
-            data.y_test, y_pred, average="macro", zero_division=0.0
+            data.y_test, y_pred, labels=labels, average="macro", zero_division=0.0
         )
         result = {
             "model": spec.label,
@@ -301,15 +320,18 @@ def compare(
     * ``results.csv`` (one row per model, fraction and seed), ``summary.csv``
       and ``summary.md`` (means over seeds), ``label_efficiency.csv`` and
       ``per_class.csv`` (:func:`~galaxy_sklearn.metrics.classification_report_frame`
-      of each model on all labels);
+      of each model at the largest label fraction, first seed);
     * ``figures/*.png``: confusion matrices, ROC curves, the label-efficiency
       curve, example galaxies with the best model's predictions, training
       curves, CAE reconstructions, t-SNE maps of the featurizers and Grad-CAM
       saliency of the CNNs;
     * ``report.html`` (self-contained, figures embedded) and ``report.md``.
 
-    Runs already in ``output`` are not repeated, so an interrupted comparison
-    resumes where it stopped (with the same data and settings).
+    Runs already in ``output`` are not repeated: run again with the same
+    ``output`` and settings and an interrupted comparison resumes where it
+    stopped. A training stopped by Ctrl-C is not recorded (skorch would end
+    it quietly); :class:`TrainingInterrupted`, a ``KeyboardInterrupt``, says
+    how to resume.
 
     Parameters
     ----------
@@ -371,7 +393,9 @@ default="synthetic"
     from tqdm.auto import tqdm
 
     echo = echo or (lambda *args: None)
-    fractions, seeds = _check_arguments(label_fractions, seeds, max_epochs, batch_size)
+    fractions, seeds = _check_arguments(
+        label_fractions, seeds, max_epochs, batch_size, random_state
+    )
     specs = resolve_models(models)
     from .._engine import resolve_device
 
@@ -407,12 +431,12 @@ default="synthetic"
             if run.result_path(spec, seed, fraction).is_file():
                 continue
             bar.set_postfix_str(f"{spec.label}, {fraction:g} of labels, seed {seed}")
-            run.run(
+            run.fit_and_score(
                 spec,
                 seed,
                 fraction,
                 first_seed=seeds[0],
-                last_fraction=fraction == fractions[-1],
+                largest_fraction=fraction == fractions[-1],
             )
             bar.update()
     finally:

@@ -33,13 +33,15 @@ class ModelSpec:
     """How to build one model of the zoo.
 
     A model with a ``featurizer`` learns it once per seed from every training
-    image (labelled or not) and trains ``head`` on the features of the
-    labelled rows; one without trains ``head`` on the labelled images.
+    image (labelled or not) and trains ``classifier`` on the features of the
+    labelled rows; one without trains ``classifier`` (a CNN) on the labelled
+    images. Both builders take ``(settings, seed)``; ``classifier`` also the
+    labelled fraction.
     """
 
     name: str
     label: str
-    head: Callable[[ZooSettings, int, int], object]
+    classifier: Callable[[ZooSettings, int, float], object]
     featurizer: Callable[[ZooSettings, int], object] | None = None
     seeded_features: bool = True
     torch_model: bool = True
@@ -55,7 +57,7 @@ def supervised_epochs(settings: ZooSettings, fraction: float) -> int:
 
 
 def _cnn(backbone):
-    def head(settings, seed, fraction):
+    def classifier(settings, seed, fraction):
         return CNNGalaxyClassifier(
             backbone,
             max_epochs=supervised_epochs(settings, fraction),
@@ -64,7 +66,7 @@ def _cnn(backbone):
             random_state=seed,
         )
 
-    return head
+    return classifier
 
 
 def _linear_probe(settings, seed, fraction):
@@ -163,6 +165,12 @@ MODELS: dict[str, ModelSpec] = {
 FAST_MODELS = ("simple_cnn", "resnet18", "cae", "moco", "morphology", "pca")
 
 
+def _has_timm() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("timm") is not None
+
+
 def resolve_models(models) -> list[ModelSpec]:
     """``None`` is the fast set, ``"all"`` the whole zoo, else a list of names."""
     if not isinstance(models, (str, type(None))) and len(models) == 1:
@@ -171,9 +179,7 @@ def resolve_models(models) -> list[ModelSpec]:
         names = list(FAST_MODELS)
     elif models == "all":
         names = list(MODELS)
-        try:
-            import timm  # noqa: F401
-        except ImportError:
+        if not _has_timm():
             names.remove("xception")
     else:
         names = [models] if isinstance(models, str) else list(models)
@@ -185,4 +191,9 @@ def resolve_models(models) -> list[ModelSpec]:
         )
     if not names:
         raise ValueError("models is empty; name at least one model.")
+    if "xception" in names and not _has_timm():
+        raise ValueError(
+            "The xception model needs the timm package: pip install timm (or "
+            "galaxy-sklearn[zoo])."
+        )
     return [MODELS[name] for name in dict.fromkeys(names)]

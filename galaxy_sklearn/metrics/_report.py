@@ -31,17 +31,17 @@ def classification_report_frame(
     Returns
     -------
     report : pandas.DataFrame
-        Columns ``precision``, ``recall``, ``f1``, ``support``; a class that
-        is never predicted gets precision 0, as in scikit-learn, without a
-        warning.
+        Columns ``precision``, ``recall``, ``f1``, ``support`` (an int count,
+        or the summed weights with ``sample_weight``); a class that is never
+        predicted gets precision 0, as in scikit-learn, without a warning.
 
     Examples
     --------
     >>> from galaxy_sklearn.metrics import classification_report_frame
     >>> report = classification_report_frame(
     ...     [0, 0, 1, 1], [0, 1, 1, 1], target_names=["smooth", "spiral"])
-    >>> report.loc["spiral", "recall"], report.loc["smooth", "recall"]
-    (np.float64(1.0), np.float64(0.5))
+    >>> float(report.loc["spiral", "recall"]), float(report.loc["smooth", "recall"])
+    (1.0, 0.5)
     >>> report.attrs["accuracy"]
     0.75
     """
@@ -67,7 +67,8 @@ def classification_report_frame(
     averages = report[["precision", "recall", "f1"]]
     report.loc["macro avg"] = [*averages.mean(), support.sum()]
     report.loc["weighted avg"] = [*(averages.T @ weights), support.sum()]
-    report["support"] = report["support"].astype(int)
+    if sample_weight is None:
+        report["support"] = report["support"].astype(int)
     report.attrs["accuracy"] = float(
         accuracy_score(y_true, y_pred, sample_weight=sample_weight)
     )

@@ -7,6 +7,7 @@ from sklearn.pipeline import Pipeline
 
 from .._validation import check_images
 from ..inspection import grad_cam
+from ..inspection._grad_cam import _unwrap
 from ._figures import class_names, display_images, grid_axes, show_image
 
 
@@ -215,7 +216,7 @@ def plot_saliency(
         target = np.asarray(target)[:n_images]
     heatmaps = grad_cam(estimator, X, target=target, layer=layer)
     predicted = estimator.predict(X) if hasattr(estimator, "classes_") else None
-    images = display_images(_as_seen(estimator, X))
+    images = display_images(_unwrap(estimator, X)[1])
     n = len(images)
     fig, axes = grid_axes(2, n, figsize=(1.7 * n, 3.9))
     for i in range(n):
@@ -233,10 +234,3 @@ def plot_saliency(
     fig.suptitle(title or "saliency (Grad-CAM)")
     fig.tight_layout()
     return fig
-
-
-def _as_seen(estimator, X):
-    """``X`` after a Pipeline's transforms, as the CNN receives it."""
-    if isinstance(estimator, Pipeline) and len(estimator) > 1:
-        return estimator[:-1].transform(X)
-    return X

@@ -15,6 +15,7 @@ from galaxy_sklearn.evaluation import (
     load_comparison_data,
     supervised_epochs,
 )
+from galaxy_sklearn.evaluation._runner import TrainingInterrupted
 from galaxy_sklearn.evaluation._zoo import ZooSettings, resolve_models
 
 matplotlib.use("Agg")
@@ -39,19 +40,30 @@ def test_supervised_epochs_grow_with_fewer_labels():
 
 
 def test_model_sets():
+    import importlib.util
+
+    timm = importlib.util.find_spec("timm") is not None
     assert [s.name for s in resolve_models(None)] == [
         "simple_cnn", "resnet18", "cae", "moco", "morphology", "pca"
     ]  # fmt: skip
-    assert {s.name for s in resolve_models(["all"])} <= set(MODELS)
+    everything = [s.name for s in resolve_models(["all"])]
+    assert everything == [name for name in MODELS if name != "xception" or timm]
     with pytest.raises(ValueError, match="Unknown models"):
         resolve_models(["resnet9000"])
+
+
+def test_xception_without_timm_is_refused_before_training(monkeypatch):
+    monkeypatch.setattr("galaxy_sklearn.evaluation._zoo._has_timm", lambda: False)
+    assert "xception" not in [s.name for s in resolve_models("all")]
+    with pytest.raises(ValueError, match="needs the timm package"):
+        resolve_models(["pca", "xception"])
 
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     output = tmp_path_factory.mktemp("zoo")
     results = compare(
-        models=["pca", "cae", "simple_cnn"],
+        models=["pca", "cae", "simple_cnn", "morphology"],
         label_fractions=[0.25, 1.0],
         seeds=[0, 1],
         output=output,
@@ -65,7 +77,7 @@ def finished(tmp_path_factory):
 
 def test_table_has_every_run_and_metric(finished):
     output, results = finished
-    assert len(results) == 3 * 2 * 2
+    assert len(results) == 4 * 2 * 2
     assert {
         "accuracy", "macro_precision", "macro_recall", "macro_f1",
         "fit_seconds", "predict_images_per_s",
@@ -133,6 +145,9 @@ def test_finished_runs_are_not_repeated(finished):
         **TINY,
     )
     assert again["accuracy"].tolist() == [0.123]  # read back, not retrained
+    # the report of this smaller comparison shows its own model's figures only
+    report = (output / "report.md").read_text()
+    assert "reconstructions_cae" not in report and "confusion_matrices" in report
     with pytest.raises(ValueError, match="differ in \\['max_epochs'\\]"):
         compare(
             models=["pca"],
@@ -141,6 +156,24 @@ def test_finished_runs_are_not_repeated(finished):
             echo=None,
             **{**TINY, "max_epochs": 2},
         )
+
+
+def test_binary_object_labels(tmp_path):
+    X, y = make_galaxies(60, 16, random_state=2)
+    names = np.where(y == 4, "spiral", "other").astype(object)  # a pandas column
+    results = compare(
+        (X, names),
+        models=["pca", "morphology"],
+        label_fractions=[0.5, 1.0],
+        seeds=[0],
+        output=tmp_path,
+        verbose=0,
+        echo=None,
+    )
+    assert len(results) == 4
+    per_class = pd.read_csv(tmp_path / "per_class.csv")
+    assert {"spiral", "other"} <= set(per_class["class"])
+    assert (tmp_path / "figures" / "roc_curves.png").is_file()
 
 
 def test_arrays_and_their_class_names(tmp_path):
@@ -197,6 +230,7 @@ def test_galaxy10_file(tmp_path):
         ({"models": ["nope"]}, "Unknown models"),
         ({"data": "/no/such/folder"}, "neither a Galaxy Zoo 2 folder"),
         ({"max_epochs": 0}, "max_epochs must be a positive integer"),
+        ({"random_state": None}, "random_state must be an int"),
     ],
 )
 def test_bad_arguments(tmp_path, kwargs, message):
@@ -248,7 +282,7 @@ def test_interrupted_training_is_not_recorded(tmp_path, monkeypatch):
         models=["flaky"], label_fractions=[1.0], seeds=[0], output=tmp_path,
         verbose=0, echo=None, **TINY,
     )  # fmt: skip
-    with pytest.raises(KeyboardInterrupt, match="stopped after 1 of 2 epochs"):
+    with pytest.raises(TrainingInterrupted, match="stopped after 1 of 2 epochs"):
         compare(**arguments)
     assert not list((tmp_path / "runs").rglob("*.json"))
     results = compare(**arguments)  # resumes: trains the run again, in full

@@ -36,3 +36,11 @@ def test_labels_order_and_unpredicted_class():
 def test_target_names_must_match_labels():
     with pytest.raises(ValueError, match="2 names for 3 labels"):
         classification_report_frame([0, 1, 2], [0, 1, 2], target_names=["x", "y"])
+
+
+def test_weighted_support_keeps_its_fractions():
+    frame = classification_report_frame(
+        [0, 0, 1], [0, 1, 1], sample_weight=[0.5, 1.2, 0.3]
+    )
+    assert frame.loc["0", "support"] == pytest.approx(1.7)
+    assert frame.loc["macro avg", "support"] == pytest.approx(2.0)
