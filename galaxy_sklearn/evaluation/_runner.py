@@ -115,12 +115,11 @@ def _check_output(output: Path, fingerprint: dict) -> None:
 class _Run:
     """One comparison: the split, the output folder and cached features."""
 
-    def __init__(self, data, settings, output, echo):
+    def __init__(self, data, settings, output):
         self.data = data
         self.settings = settings
         self.output = output
         self.figures = output / "figures"
-        self.echo = echo
         self.features = {}
         for folder in (self.figures, output / "runs", output / "cache"):
             folder.mkdir(parents=True, exist_ok=True)
@@ -415,7 +414,7 @@ default="synthetic"
         "batch_size": settings.batch_size,
     }
     _check_output(output, fingerprint)
-    run = _Run(data, settings, output, echo)
+    run = _Run(data, settings, output)
     echo(
         f"{data.description}: {len(data.y_train)} training and {len(data.y_test)} "
         f"test galaxies; {len(specs)} models x {len(fractions)} label fractions x "
