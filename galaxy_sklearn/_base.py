@@ -96,7 +96,9 @@ class GalaxyEstimatorMixin:
         targets = self._fit_targets(images, y)
         device = resolve_device(self.device)
         seed = resolve_seed(self.random_state)
-        fraction, train_split, n_train = self._validation_fraction(), None, len(images)
+        # only the supervised CNNs have a validation_fraction parameter
+        fraction = getattr(self, "validation_fraction", None)
+        train_split, n_train = None, len(images)
         if fraction is not None:
             train_split = validation_split(fraction, seed, is_classifier(self))
             n_train -= n_validation(fraction, len(images))
@@ -129,10 +131,6 @@ class GalaxyEstimatorMixin:
     def _callbacks(self) -> list:
         """Extra ``(name, skorch.Callback)`` pairs for training."""
         return []
-
-    def _validation_fraction(self) -> float | None:
-        """Fraction of the training rows held out for validation curves."""
-        return None
 
     def _fit_targets(self, images, y):
         """Targets to train on (None for the self-supervised featurizers)."""

@@ -17,7 +17,7 @@ import torch
 from sklearn.utils import check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import ProgressBar
-from skorch.utils import TeeGenerator, to_tensor
+from skorch.utils import TeeGenerator, to_numpy, to_tensor
 from torch.utils.data import Dataset, Subset
 
 
@@ -199,11 +199,7 @@ def _accuracy(net, X, y) -> float:
     predicted = torch.cat(
         [out.float().argmax(dim=1).cpu() for out in net.forward_iter(X, training=False)]
     )
-    return float(np.mean(predicted.numpy() == to_numpy_labels(y)))
-
-
-def to_numpy_labels(y) -> np.ndarray:
-    return y.cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+    return float(np.mean(predicted.numpy() == np.asarray(to_numpy(y))))
 
 
 def accuracy_callbacks(validation: bool) -> list:

@@ -111,9 +111,6 @@ class SupervisedCNNMixin(GalaxyEstimatorMixin):
                 f"or a fitted MoCoFeaturizer; got {type(pretrained).__name__}."
             )
 
-    def _validation_fraction(self):
-        return self.validation_fraction
-
     def _frozen_at_start(self) -> bool:
         return self.freeze is True or (self.freeze is not False and self.freeze > 0)
 

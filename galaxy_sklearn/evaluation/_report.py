@@ -60,6 +60,11 @@ def _order(frame, specs):
     ).reset_index(drop=True)
 
 
+def scored_labels(y_test, classes) -> np.ndarray:
+    """The classes every score is averaged over: the test set's and the model's."""
+    return np.union1d(y_test, classes)
+
+
 def _predictions(run, spec, seed, fraction):
     with np.load(run.result_path(spec, seed, fraction).with_suffix(".npz")) as stored:
         return stored["y_pred"], stored["proba"], stored["classes"]
@@ -86,14 +91,7 @@ def write_tables(results, run, specs, fractions, seeds) -> dict:
         + "\n"
     )
 
-    efficiency = summary.pivot(
-        index="model", columns="label_fraction", values="accuracy"
-    )
-    spread = summary.pivot(
-        index="model", columns="label_fraction", values="accuracy_std"
-    )
-    efficiency = efficiency.loc[[s.label for s in specs]]
-    long = results.groupby(["model", "label_fraction"], sort=False).agg(
+    efficiency = grouped.agg(
         n_labels=("n_labels", "mean"),
         accuracy_mean=("accuracy", "mean"),
         accuracy_std=("accuracy", lambda v: v.std(ddof=0)),
@@ -101,22 +99,21 @@ def write_tables(results, run, specs, fractions, seeds) -> dict:
         macro_f1_std=("macro_f1", lambda v: v.std(ddof=0)),
         seeds=("seed", "nunique"),
     )
-    _order(long.reset_index(), specs).to_csv(
-        output / "label_efficiency.csv", index=False
-    )
-    text = efficiency.copy().astype(object)
-    for column in efficiency.columns:
-        text[column] = [
-            f"{m:.3f} ± {s:.3f}"
-            for m, s in zip(efficiency[column], spread.loc[efficiency.index, column])
-        ]
-    text.columns = [f"{c:g} of labels" for c in efficiency.columns]
+    efficiency = _order(efficiency.reset_index(), specs)
+    efficiency.to_csv(output / "label_efficiency.csv", index=False)
+    efficiency["cell"] = [
+        f"{m:.3f} ± {s:.3f}"
+        for m, s in zip(efficiency["accuracy_mean"], efficiency["accuracy_std"])
+    ]
+    text = efficiency.pivot(index="model", columns="label_fraction", values="cell")
+    text = text.loc[[s.label for s in specs]]
+    text.columns = [f"{c:g} of labels" for c in text.columns]
     efficiency_md = markdown_table(text.reset_index())
 
     reports = []
     for spec in specs:
         y_pred, _, classes = _predictions(run, spec, seeds[0], fractions[-1])
-        labels = np.unique(np.concatenate([run.data.y_test, classes]))
+        labels = scored_labels(run.data.y_test, classes)
         report = classification_report_frame(
             run.data.y_test,
             y_pred,
@@ -203,11 +200,11 @@ def write_figures(results, run, specs, fractions, seeds) -> list[tuple[str, str]
     ]
     run.save_figures(figures)
     # the figures of this comparison's models only, not of earlier runs
-    names = {spec.name for spec in specs}
+    model_names = {spec.name for spec in specs}
     made = {
         path.name
         for path in run.figures.glob("*_*.png")
-        if path.stem.partition("_")[2] in names
+        if path.stem.partition("_")[2] in model_names
     }
     ordered = [name for name, _ in figures] + sorted(made)
     return [(name, _caption(name, specs)) for name in ordered]

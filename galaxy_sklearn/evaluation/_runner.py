@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
 from ._data import load_comparison_data
-from ._report import write_figures, write_report, write_tables
+from ._report import scored_labels, write_figures, write_report, write_tables
 from ._zoo import ZooSettings, resolve_models
 
 _HISTORY_KEYS = ("epoch", "dur", "train_loss", "valid_loss", "train_acc", "valid_acc")
@@ -259,10 +259,12 @@ class _Run:
         predict_seconds = time.perf_counter() - start + transform_seconds
         if spec.featurizer is None and seed == first_seed and largest_fraction:
             self._supervised_figures(spec, model, fraction)
-        # the classes of the test set and of the model, as in per_class.csv
-        labels = np.union1d(data.y_test, model.classes_)
         precision, recall, f1, _ = precision_recall_fscore_support(
-            data.y_test, y_pred, labels=labels, average="macro", zero_division=0.0
+            data.y_test,
+            y_pred,
+            labels=scored_labels(data.y_test, model.classes_),  # as in per_class.csv
+            average="macro",
+            zero_division=0.0,
         )
         result = {
             "model": spec.label,

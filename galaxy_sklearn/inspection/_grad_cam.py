@@ -126,7 +126,6 @@ def grad_cam(estimator, X, *, target=None, layer=None, batch_size=None) -> np.nd
             f"layer {layer!r} is not a module of the backbone; expected one of "
             f"{[name for name in modules if name][:20]}..."
         )
-    net.to(device)
     classifier = hasattr(estimator, "classes_")
     if classifier:
         indices = _class_indices(estimator, target, len(images))

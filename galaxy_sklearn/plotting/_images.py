@@ -211,12 +211,12 @@ def plot_saliency(
     >>> len(plot_saliency(clf.fit(X, y), X, y, n_images=3).axes)
     6
     """
-    X = X[:n_images]
+    cnn, seen = _unwrap(estimator, X[:n_images])  # X as the CNN receives it
     if target is not None and np.ndim(target) == 1:
         target = np.asarray(target)[:n_images]
-    heatmaps = grad_cam(estimator, X, target=target, layer=layer)
-    predicted = estimator.predict(X) if hasattr(estimator, "classes_") else None
-    images = display_images(_unwrap(estimator, X)[1])
+    heatmaps = grad_cam(cnn, seen, target=target, layer=layer)
+    predicted = cnn.predict(seen) if hasattr(cnn, "classes_") else None
+    images = display_images(seen)
     n = len(images)
     fig, axes = grid_axes(2, n, figsize=(1.7 * n, 3.9))
     for i in range(n):
