@@ -16,7 +16,19 @@ from ..datasets import GALAXY_CLASSES, load_galaxy10, load_galaxy_zoo2, make_gal
 
 @dataclass
 class ComparisonData:
-    """Training and test images with labels, and where they came from."""
+    """Training and test images with labels, and where they came from.
+
+    What :func:`load_comparison_data` returns: ``names`` are the display
+    names of integer labels (None for arrays), ``fingerprint`` what a resumed
+    comparison must share.
+
+    Examples
+    --------
+    >>> from galaxy_sklearn.evaluation import load_comparison_data
+    >>> data = load_comparison_data("synthetic", n_samples=40, image_size=16)
+    >>> type(data).__name__, data.X_train.shape, len(data.y_test)
+    ('ComparisonData', (40, 16, 16, 3), 10)
+    """
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -105,6 +117,15 @@ def load_comparison_data(
     ``.h5`` file: a Galaxy10 file. ``(X, y)``: split here; ``(X_train,
     y_train, X_test, y_test)``: used as given. ``n_samples`` caps the training rows (a
     stratified subset); real images default to 64 px.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from galaxy_sklearn.evaluation import load_comparison_data
+    >>> X, y = np.zeros((20, 8, 8)), np.repeat(["round", "spiral"], 10)
+    >>> data = load_comparison_data((X, y), test_size=0.5)
+    >>> data.X_train.shape, np.unique(data.y_test).tolist()
+    ((10, 8, 8, 1), ['round', 'spiral'])
     """
     seed = random_state
     if isinstance(data, str) and data == "synthetic":

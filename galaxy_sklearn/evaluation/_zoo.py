@@ -52,6 +52,14 @@ def supervised_epochs(settings: ZooSettings, fraction: float) -> int:
 
     ``max_epochs`` on all labels; fewer labels get more passes (up to four
     times as many) so that small label sets still get enough steps.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from galaxy_sklearn.evaluation import supervised_epochs
+    >>> settings = SimpleNamespace(max_epochs=5)
+    >>> [supervised_epochs(settings, f) for f in (1.0, 0.5, 0.01)]
+    [5, 10, 20]
     """
     return int(min(np.ceil(settings.max_epochs / fraction), 4 * settings.max_epochs))
 

@@ -37,6 +37,13 @@ def last_conv_layer(backbone: torch.nn.Module, input_shape) -> str:
     Found by one forward pass of a blank ``(C, H, W)`` input (what the
     backbone receives, after any enlargement), in the order modules finish;
     for a ResNet it is ``layer4``, for the simple CNN ``features``.
+
+    Examples
+    --------
+    >>> from galaxy_sklearn.inspection import last_conv_layer
+    >>> from galaxy_sklearn.nn import build_backbone
+    >>> last_conv_layer(build_backbone("resnet18", 3, 64), (3, 64, 64))
+    'layer4'
     """
     finished = []
     hooks = [

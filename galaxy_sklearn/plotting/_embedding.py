@@ -25,6 +25,15 @@ def embed_2d(features, *, method="pca", random_state=0) -> np.ndarray:
     Returns
     -------
     xy : ndarray of shape (n, 2)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from galaxy_sklearn.plotting import embed_2d
+    >>> features = np.random.default_rng(0).normal(size=(20, 5))
+    >>> features[3, 1] = np.nan  # an undefined statistic
+    >>> embed_2d(features).shape
+    (20, 2)
     """
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
