@@ -8,6 +8,7 @@ Featurizers that learn from unlabelled galaxies (:class:`CAEFeaturizer`,
 try them on (:mod:`galaxy_sklearn.datasets`).
 """
 
+from ._persistence import load
 from ._validation import check_images
 from .classifiers import CNNGalaxyClassifier
 from .evaluation import compare
@@ -28,4 +29,5 @@ __all__ = [
     "__version__",
     "check_images",
     "compare",
+    "load",
 ]

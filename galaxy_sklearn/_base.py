@@ -9,7 +9,14 @@ import torch
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
+from ._checkpoint import (
+    EpochCheckpoint,
+    fingerprint,
+    read_checkpoint,
+    restore_checkpoint,
+)
 from ._engine import (
+    DivergenceGuard,
     ImageDataset,
     make_net,
     n_validation,
@@ -20,6 +27,7 @@ from ._engine import (
     validation_split,
 )
 from ._validation import check_images, record_images
+from .exceptions import TrainingDivergedError
 from .nn import ImageInput
 
 # A sample of this many images is enough for per-channel statistics.
@@ -84,7 +92,11 @@ class GalaxyEstimatorMixin:
         Returns the validated training images.
 
         Nothing is stored on ``self`` until training has finished, so a fit
-        that fails on bad input leaves a previous fit intact.
+        that fails on bad input leaves a previous fit intact. With
+        ``checkpoint_dir``, training resumes from the checkpoint there and
+        writes a new one after every epoch. A loss that stops being finite
+        raises :class:`~galaxy_sklearn.exceptions.TrainingDivergedError`
+        after the last good epoch's weights are recorded (if there was one).
         """
         self._check_params()
         images = check_images(X, image_shape=self.image_shape)
@@ -107,6 +119,16 @@ class GalaxyEstimatorMixin:
                     f"validation_fraction={fraction} of {len(images)} images leaves "
                     f"{n_train} to train on; at least 2 are needed."
                 )
+        name = type(self).__name__
+        guard = DivergenceGuard(name, self.lr)
+        callbacks = [*self._callbacks(), ("divergence_guard", guard)]
+        checkpoint = None
+        if self.checkpoint_dir is not None:
+            key = fingerprint(self, images, targets)
+            checkpoint = read_checkpoint(self.checkpoint_dir, key, name)
+            # last, so that the random state it saves has every draw of the epoch
+            callbacks.append(("checkpoint", EpochCheckpoint(self.checkpoint_dir, key)))
+        diverged = None
         with seeded(seed, device):
             module = self._build_module(images, targets)
             net = make_net(
@@ -119,14 +141,75 @@ class GalaxyEstimatorMixin:
                 verbose=self.verbose,
                 n_train=n_train,
                 drop_last=drop_last,
-                callbacks=self._callbacks(),
+                callbacks=callbacks,
                 train_split=train_split,
             )
-            net.fit(ImageDataset(images, targets), targets)
+            net.initialize()
+            done = 0 if checkpoint is None else restore_checkpoint(net, checkpoint)
+            if done > self.max_epochs:
+                raise ValueError(
+                    f"The checkpoint in {self.checkpoint_dir} has {done} epochs, more "
+                    f"than max_epochs={self.max_epochs}; raise max_epochs or use "
+                    "another checkpoint_dir."
+                )
+            try:
+                net.partial_fit(
+                    ImageDataset(images, targets),
+                    targets,
+                    epochs=self.max_epochs - done,
+                )
+            except TrainingDivergedError as exc:
+                if not exc.good_epochs:
+                    raise
+                guard.restore(net)
+                diverged = exc
         record_images(self, X, images)
         self.net_ = net
         self.history_ = net.history
+        self._record_fit(images)
+        if diverged is not None:
+            raise diverged
         return images
+
+    def _record_fit(self, images) -> None:
+        """Set the estimator's own fitted attributes once training is over."""
+
+    def _skeleton(self, n_images: int = 2):
+        """Stand-in ``(images, targets)`` that ``_build_module`` turns into the
+        fitted architecture (for :func:`~galaxy_sklearn.load`); the images are
+        a zero-strided view, so ``n_images`` costs no memory."""
+        zero = np.zeros((), dtype=np.uint8)
+        return np.broadcast_to(zero, (n_images, *self.image_shape_)), None
+
+    def save(self, path) -> None:
+        """Write the fitted estimator to ``path`` as tensors and plain values.
+
+        Read it back with :func:`galaxy_sklearn.load`, which runs no code from
+        the file (``torch.load(weights_only=True)``) and can put the network
+        on another device. A fitted featurizer given as ``pretrained`` is not
+        stored (its weights are already in this network): the loaded
+        estimator predicts the same, with ``pretrained=None``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (replaced atomically if it exists).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from galaxy_sklearn import CNNGalaxyClassifier, load
+        >>> from galaxy_sklearn.datasets import make_galaxies
+        >>> X, y = make_galaxies(n_samples=20, image_size=16, random_state=0)
+        >>> clf = CNNGalaxyClassifier("simple_cnn", max_epochs=1, random_state=0)
+        >>> path = tempfile.mkdtemp() + "/clf.pt"
+        >>> clf.fit(X, y).save(path)
+        >>> (load(path).predict(X) == clf.predict(X)).all()
+        np.True_
+        """
+        from ._persistence import save
+
+        save(self, path)
 
     def _callbacks(self) -> list:
         """Extra ``(name, skorch.Callback)`` pairs for training."""

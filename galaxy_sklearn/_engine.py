@@ -16,9 +16,11 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from skorch import NeuralNet
-from skorch.callbacks import ProgressBar
+from skorch.callbacks import Callback, ProgressBar
 from skorch.utils import TeeGenerator, to_numpy, to_tensor
 from torch.utils.data import Dataset, Subset
+
+from .exceptions import TrainingDivergedError
 
 
 def resolve_device(device) -> torch.device:
@@ -154,6 +156,63 @@ class GalaxyNet(NeuralNet):
         state = super().__getstate__()
         state.pop("_scaler", None)
         return state
+
+
+class DivergenceGuard(Callback):
+    """Stop training when the loss stops being finite; keep the last good epoch.
+
+    The weights are copied to the host at the start and after every epoch.
+    A batch whose training loss is NaN or infinite raises
+    :class:`~galaxy_sklearn.exceptions.TrainingDivergedError`, and
+    :meth:`restore` puts the last good weights back and cuts the history
+    to the epochs that produced them.
+    """
+
+    def __init__(self, owner: str, lr: float):
+        self.owner = owner
+        self.lr = lr
+
+    def _snapshot(self, net):
+        self.good_epochs = len(net.history)
+        self.good_state = {
+            name: tensor.detach().to("cpu", copy=True)
+            for name, tensor in net.module_.state_dict().items()
+        }
+
+    def on_train_begin(self, net, **kwargs):
+        self._snapshot(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        self._snapshot(net)
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if not training or loss is None or bool(torch.isfinite(loss).all()):
+            return
+        epoch = len(net.history)
+        batch_number = len(net.history[-1, "batches"])
+        if self.good_epochs:
+            kept = (
+                f"The weights after epoch {self.good_epochs} are kept and history_ "
+                "ends there."
+            )
+        else:
+            kept = (
+                "No epoch finished with a finite loss, so the estimator is left as "
+                "it was before fit."
+            )
+        raise TrainingDivergedError(
+            f"{self.owner}.fit stopped: the training loss became "
+            f"{float(loss.float().mean())} in epoch {epoch}, batch {batch_number}. "
+            f"{kept} Try a lower lr (now {self.lr}), or look for extreme pixel "
+            "values in X.",
+            epoch=epoch,
+            good_epochs=self.good_epochs,
+        )
+
+    def restore(self, net) -> None:
+        """Load the last good weights and drop the epochs after them."""
+        net.module_.load_state_dict(self.good_state)
+        del net.history[self.good_epochs :]
 
 
 def n_validation(fraction: float, n: int) -> int:

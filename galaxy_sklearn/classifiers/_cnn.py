@@ -70,6 +70,11 @@ default=None
         the same seed are identical.
     verbose : int, default=0
         ``1`` shows a progress bar and a per-epoch log.
+    checkpoint_dir : str or path-like, default=None
+        A folder to write a checkpoint into after every epoch. ``fit`` resumes
+        from a checkpoint found there (same data and parameters; ``max_epochs``
+        may grow), reaching the weights an uninterrupted CPU fit reaches; a
+        checkpoint of another fit is refused, never overwritten.
     image_shape : tuple of int, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat 2-D input rows.
 
@@ -118,6 +123,7 @@ default=None
         device="auto",
         random_state=None,
         verbose=0,
+        checkpoint_dir=None,
         image_shape=None,
     ):
         self.backbone = backbone
@@ -132,6 +138,7 @@ default=None
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
         self.image_shape = image_shape
 
     def _callbacks(self):
@@ -192,10 +199,16 @@ default=None
         """
         try:
             self._fit(X, y)
-            self.classes_ = self._encoder.classes_
         finally:
             self.__dict__.pop("_encoder", None)
         return self
+
+    def _record_fit(self, images):
+        self.classes_ = self._encoder.classes_
+
+    def _skeleton(self):
+        images, _ = super()._skeleton(len(self.classes_))
+        return images, self._fit_targets(images, self.classes_)
 
     def predict_proba(self, X):
         """Class probabilities.

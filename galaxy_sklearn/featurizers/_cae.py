@@ -86,6 +86,11 @@ class CAEFeaturizer(
         seed are identical.
     verbose : int, default=0
         ``1`` shows a progress bar and a per-epoch log.
+    checkpoint_dir : str or path-like, default=None
+        A folder to write a checkpoint into after every epoch. ``fit`` resumes
+        from a checkpoint found there (same data and parameters; ``max_epochs``
+        may grow), reaching the weights an uninterrupted CPU fit reaches; a
+        checkpoint of another fit is refused, never overwritten.
     image_shape : tuple of int, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat 2-D input rows; see
         :func:`galaxy_sklearn.check_images` for the rule without it.
@@ -133,6 +138,7 @@ class CAEFeaturizer(
         device="auto",
         random_state=None,
         verbose=0,
+        checkpoint_dir=None,
         image_shape=None,
     ):
         self.latent_dim = latent_dim
@@ -143,6 +149,7 @@ class CAEFeaturizer(
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
         self.image_shape = image_shape
 
     def _build_module(self, images, targets):
@@ -172,9 +179,11 @@ class CAEFeaturizer(
             raise ValueError(
                 f"latent_dim must be a positive integer, got {self.latent_dim!r}."
             )
-        images = self._fit(X)
-        self.pixel_scale_ = 255.0 if images.dtype == np.uint8 else 1.0
+        self._fit(X)
         return self
+
+    def _record_fit(self, images):
+        self.pixel_scale_ = 255.0 if images.dtype == np.uint8 else 1.0
 
     def transform(self, X):
         """Latent vectors of the images.

@@ -75,6 +75,11 @@ class MoCoFeaturizer(
         the same seed are identical.
     verbose : int, default=0
         ``1`` shows a progress bar and a per-epoch log.
+    checkpoint_dir : str or path-like, default=None
+        A folder to write a checkpoint into after every epoch. ``fit`` resumes
+        from a checkpoint found there (same data and parameters; ``max_epochs``
+        may grow), reaching the weights an uninterrupted CPU fit reaches; a
+        checkpoint of another fit is refused, never overwritten.
     image_shape : tuple of int, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat 2-D input rows.
 
@@ -128,6 +133,7 @@ class MoCoFeaturizer(
         device="auto",
         random_state=None,
         verbose=0,
+        checkpoint_dir=None,
         image_shape=None,
     ):
         self.backbone = backbone
@@ -142,6 +148,7 @@ class MoCoFeaturizer(
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
         self.image_shape = image_shape
 
     def _check_params(self):
@@ -190,8 +197,14 @@ class MoCoFeaturizer(
         self : MoCoFeaturizer
         """
         self._fit(X, drop_last=True)
-        self.queue_size_ = self.net_.module_.queue.shape[0]
         return self
+
+    def _record_fit(self, images):
+        self.queue_size_ = self.net_.module_.queue.shape[0]
+
+    def _skeleton(self):
+        # twice the queue: effective_queue_size then gives queue_size_ back
+        return super()._skeleton(2 * self.queue_size_)
 
     def transform(self, X):
         """Backbone features of the images (no augmentation).

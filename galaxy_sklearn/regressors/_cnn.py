@@ -64,6 +64,11 @@ default=None
         Seeds initialisation, shuffling and augmentation.
     verbose : int, default=0
         ``1`` shows a progress bar and a per-epoch log.
+    checkpoint_dir : str or path-like, default=None
+        A folder to write a checkpoint into after every epoch. ``fit`` resumes
+        from a checkpoint found there (same data and parameters; ``max_epochs``
+        may grow), reaching the weights an uninterrupted CPU fit reaches; a
+        checkpoint of another fit is refused, never overwritten.
     image_shape : tuple of int, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat 2-D input rows.
 
@@ -119,6 +124,7 @@ default=None
         device="auto",
         random_state=None,
         verbose=0,
+        checkpoint_dir=None,
         image_shape=None,
     ):
         self.backbone = backbone
@@ -133,6 +139,7 @@ default=None
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
         self.image_shape = image_shape
 
     def __sklearn_tags__(self):
@@ -236,11 +243,18 @@ default=None
         """
         try:
             self._fit(X, y)
-            self.output_, self._y_ndim = self._pending
         finally:
             self.__dict__.pop("_pending", None)
-        self.n_outputs_ = self.net_.module_.head.out_features
         return self
+
+    def _record_fit(self, images):
+        self.output_, self._y_ndim = self._pending
+        self.n_outputs_ = self.net_.module_.head.out_features
+
+    def _skeleton(self):
+        images, _ = super()._skeleton()
+        self._pending = (self.output_, self._y_ndim)
+        return images, np.full((len(images), self.n_outputs_), 0.5, np.float32)
 
     def predict(self, X):
         """Predicted targets.

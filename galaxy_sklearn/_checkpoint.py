@@ -1,0 +1,159 @@
+"""Training checkpoints: written after every epoch, resumed by ``fit``.
+
+A checkpoint holds what the next epoch depends on (weights, optimizer and
+loss state, history, the random number generators), so a resumed fit on the
+CPU reaches the very weights an uninterrupted one does. It is read with
+``torch.load(weights_only=True)``: tensors and plain values only, never code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+from skorch.history import History
+
+from .exceptions import CheckpointMismatchError
+
+CHECKPOINT_FILE = "checkpoint.pt"
+_FORMAT = "galaxy-sklearn-checkpoint/1"
+# what may change between an interrupted fit and its resumption
+_NOT_FINGERPRINTED = ("checkpoint_dir", "device", "max_epochs", "verbose")
+
+
+def _update_with_array(digest, array) -> None:
+    array = np.asarray(array)
+    digest.update(f"{array.dtype.str}{array.shape};".encode())
+    flat = array.reshape(len(array), -1) if array.ndim else array.reshape(1)
+    for start in range(0, len(flat), 1024):
+        digest.update(np.ascontiguousarray(flat[start : start + 1024]))
+
+
+def _update_with_module(digest, module: torch.nn.Module) -> None:
+    for name, tensor in module.state_dict().items():
+        digest.update(name.encode())
+        raw = tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8)
+        digest.update(raw.numpy())
+
+
+def fingerprint(estimator, images: np.ndarray, targets) -> str:
+    """A digest of the training data and of every parameter that shapes it.
+
+    ``max_epochs``, ``device``, ``verbose`` and ``checkpoint_dir`` are left
+    out: a fit may resume on another device, or train on for more epochs.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(type(estimator).__qualname__.encode())
+    for name, value in sorted(estimator.get_params(deep=False).items()):
+        if name in _NOT_FINGERPRINTED:
+            continue
+        digest.update(f"{name}=".encode())
+        net = getattr(value, "net_", None)
+        if net is not None:  # a fitted featurizer: its weights, not its repr
+            _update_with_module(digest, net.module_)
+        else:
+            digest.update(f"{value!r};".encode())
+    _update_with_array(digest, images)
+    if targets is not None:
+        _update_with_array(digest, targets)
+    return digest.hexdigest()
+
+
+def _rng_state() -> dict:
+    cuda = []
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        cuda = torch.cuda.get_rng_state_all()
+    return {"cpu": torch.get_rng_state(), "cuda": cuda}
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["cpu"])
+    cuda = state["cuda"]
+    if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
+
+
+class EpochCheckpoint(Callback):
+    """Write ``checkpoint.pt`` into ``folder`` at the end of every epoch.
+
+    The file is replaced atomically, so an interruption while writing leaves
+    the previous epoch's checkpoint whole. It must be the last callback: the
+    random state it saves has to include every draw of the epoch.
+    """
+
+    def __init__(self, folder, key: str):
+        self.folder = folder
+        self.key = key
+
+    def on_epoch_end(self, net, **kwargs):
+        folder = Path(self.folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        state = {
+            "format": _FORMAT,
+            "fingerprint": self.key,
+            "epochs": len(net.history),
+            "module": net.module_.state_dict(),
+            "criterion": net.criterion_.state_dict(),
+            "optimizers": {
+                name: getattr(net, name + "_").state_dict() for name in net._optimizers
+            },
+            "scaler": net._grad_scaler(torch.device(net.device)).state_dict(),
+            "history": json.dumps(net.history.to_list()),
+            "rng": _rng_state(),
+        }
+        partial = folder / (CHECKPOINT_FILE + ".partial")
+        torch.save(state, partial)
+        os.replace(partial, folder / CHECKPOINT_FILE)
+
+
+def read_checkpoint(folder, key: str, owner: str) -> dict | None:
+    """The checkpoint in ``folder`` if there is one, checked against ``key``.
+
+    Raises
+    ------
+    CheckpointMismatchError
+        If the checkpoint belongs to another fit (data or parameters).
+    ValueError
+        If the file cannot be read as a checkpoint.
+    """
+    path = Path(folder) / CHECKPOINT_FILE
+    if not path.is_file():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for bad files
+        raise ValueError(
+            f"Could not read the checkpoint {path} (loaded with weights_only=True): "
+            f"{exc}. Delete it to train from scratch."
+        ) from exc
+    if not isinstance(state, dict) or state.get("format") != _FORMAT:
+        raise CheckpointMismatchError(
+            f"{path} is not a galaxy-sklearn checkpoint. Point checkpoint_dir at "
+            "another folder, or delete the file."
+        )
+    if state["fingerprint"] != key:
+        raise CheckpointMismatchError(
+            f"{path} holds the training of other data or other parameters than "
+            f"this {owner}.fit; resuming from it would mix two runs, and "
+            "overwriting it would lose that work. Point checkpoint_dir at another "
+            "folder, or delete it to train from scratch."
+        )
+    return state
+
+
+def restore_checkpoint(net, state: dict) -> int:
+    """Put a checkpoint's state into an initialised net; return its epochs."""
+    net.module_.load_state_dict(state["module"])
+    net.criterion_.load_state_dict(state["criterion"])
+    for name, optimizer_state in state["optimizers"].items():
+        getattr(net, name + "_").load_state_dict(optimizer_state)
+    if state["scaler"]:
+        net._grad_scaler(torch.device(net.device)).load_state_dict(state["scaler"])
+    net.history = History(json.loads(state["history"]))
+    _set_rng_state(state["rng"])
+    return int(state["epochs"])
