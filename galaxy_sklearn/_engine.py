@@ -152,10 +152,30 @@ class GalaxyNet(NeuralNet):
         with autocast(torch.device(self.device)):
             return super().validation_step(batch, **fit_params)
 
+    # The module and criterion are passed as instances, which skorch then
+    # uses as module_ and criterion_. skorch pickles those (mapped to an
+    # available device on load); the instances are dropped so that a pickle
+    # holds the weights once and no tensor bypasses that mapping.
+    _SHARED = ("module", "criterion")
+
     def __getstate__(self):
+        shared = [
+            name
+            for name in self._SHARED
+            if getattr(self, name, None) is getattr(self, name + "_", self)
+        ]
         state = super().__getstate__()
         state.pop("_scaler", None)
+        for name in shared:
+            state[name] = None
+        state["_shared_instances"] = shared
         return state
+
+    def __setstate__(self, state):
+        shared = state.pop("_shared_instances", ())
+        super().__setstate__(state)
+        for name in shared:
+            setattr(self, name, getattr(self, name + "_"))
 
 
 class DivergenceGuard(Callback):
@@ -185,6 +205,9 @@ class DivergenceGuard(Callback):
     def on_epoch_end(self, net, **kwargs):
         self._snapshot(net)
 
+    def on_train_end(self, net, **kwargs):
+        self.good_state = None  # a fitted net does not carry a second copy
+
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
         if not training or loss is None or bool(torch.isfinite(loss).all()):
             return
@@ -213,6 +236,7 @@ class DivergenceGuard(Callback):
         """Load the last good weights and drop the epochs after them."""
         net.module_.load_state_dict(self.good_state)
         del net.history[self.good_epochs :]
+        self.good_state = None
 
 
 def n_validation(fraction: float, n: int) -> int:

@@ -34,8 +34,10 @@ class CNNGalaxyClassifier(SupervisedCNNMixin, ClassifierMixin, BaseEstimator):
     pretrained : None, "imagenet", str, path-like or fitted MoCoFeaturizer, \
 default=None
         Starting weights of the backbone: ``"imagenet"`` (torchvision's,
-        downloaded when asked and the network allows), a local path or URL of
-        a state dict (read with ``torch.load(weights_only=True)``), or a
+        downloaded when asked and the network allows), a local path of a
+        state dict (read with ``torch.load(weights_only=True)``) or an
+        ``https://`` URL of one pinned as ``...#sha256=<hex digest>``
+        (downloaded through pooch and checked), or a
         fitted :class:`MoCoFeaturizer` with the same backbone, to fine-tune
         its pretrained encoder.
     freeze : bool or int, default=False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import torch
@@ -11,20 +12,53 @@ from torch import nn
 _PREFIXES = ("module.", "backbone.", "encoder_q.0.")
 
 
+def _download_weights(url: str, progress: bool) -> Path:
+    """Fetch ``https://...#sha256=<hex>`` through pooch, checked against the hash."""
+    address, _, pin = url.partition("#")
+    digest = pin.removeprefix("sha256=").lower()
+    if not pin.startswith("sha256=") or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise ValueError(
+            f"Remote weights download only with a pinned checksum; got {url!r}. "
+            "Append the file's SHA-256 to the URL as '#sha256=<64 hex digits>' "
+            "(pip's syntax), or download the file yourself and pass its path."
+        )
+    import pooch
+
+    from ..datasets import get_data_home
+
+    return Path(
+        pooch.retrieve(
+            address,
+            known_hash=f"sha256:{digest}",
+            path=get_data_home() / "weights",
+            progressbar=progress,
+        )
+    )
+
+
 def read_state_dict(source: str | os.PathLike, progress: bool = False) -> dict:
-    """Read a state dict from a local file or a URL with ``weights_only=True``.
+    """Read a state dict from a local file or a pinned URL, tensors only.
 
     Parameters
     ----------
     source : str or path-like
         A file written by ``torch.save(model.state_dict(), path)``, or an
-        ``http(s)://`` URL of one (downloaded once into torch's hub cache).
+        ``http(s)://`` URL of one that ends in ``#sha256=<hex digest>``: it is
+        downloaded once through pooch into the data home's ``weights`` folder
+        and refused if its hash differs. A URL without a hash is refused.
     progress : bool, default=False
         Show a download progress bar.
 
     Returns
     -------
     state_dict : dict of str to Tensor
+
+    Raises
+    ------
+    ValueError
+        For a URL without a pinned hash, a download whose hash differs, or a
+        file that is not a state dict of tensors (a pickle with code in it is
+        refused by ``torch.load(weights_only=True)`` without running it).
 
     Examples
     --------
@@ -37,20 +71,18 @@ def read_state_dict(source: str | os.PathLike, progress: bool = False) -> dict:
     """
     text = os.fspath(source)
     if text.startswith(("http://", "https://")):
-        state = torch.hub.load_state_dict_from_url(
-            text, map_location="cpu", progress=progress, weights_only=True
-        )
+        path = _download_weights(text, progress)
     else:
         path = Path(text).expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"No pretrained weights file at {path}.")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # torch raises several types for bad files
-            raise ValueError(
-                f"Could not read {path} as a PyTorch state dict "
-                f"(loaded with weights_only=True): {exc}"
-            ) from exc
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for bad files
+        raise ValueError(
+            f"Could not read {path} as a PyTorch state dict "
+            f"(loaded with weights_only=True): {exc}"
+        ) from exc
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]
     if not isinstance(state, dict):
