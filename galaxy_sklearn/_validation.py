@@ -140,13 +140,34 @@ def check_images(
     (5, 4, 4, 3)
     """
     ndim = _ndim(X)
+    kind = getattr(getattr(X, "dtype", None), "kind", None)
+    if kind == "c":  # scikit-learn's wording, which its checks look for
+        raise ValueError(
+            "Complex data not supported: expected real pixel values (uint8, or "
+            "floats of any precision)."
+        )
+    if kind in ("U", "S", "V"):
+        raise ValueError(
+            "Expected numeric pixel values (uint8, or floats of any precision); got "
+            f"an array of dtype {X.dtype}."
+        )
     fitted = estimator is not None and not reset
     if ndim == 2 and fitted:
         X = validate_data(
             estimator, X, reset=False, dtype="numeric", ensure_all_finite=False
         )
     elif ndim in (2, 3, 4):
-        X = check_array(X, dtype="numeric", allow_nd=ndim > 2, ensure_all_finite=False)
+        try:
+            X = check_array(
+                X, dtype="numeric", allow_nd=ndim > 2, ensure_all_finite=False
+            )
+        except (TypeError, ValueError) as exc:
+            if "convert" not in str(exc):
+                raise
+            raise ValueError(
+                "Expected numeric pixel values (uint8, or floats of any "
+                f"precision); X holds values that are not numbers: {exc}"
+            ) from exc
     else:
         raise ValueError(
             "Expected images as a 4-D array (n_samples, height, width, channels), "

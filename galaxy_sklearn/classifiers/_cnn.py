@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -13,6 +15,12 @@ from torch import nn
 from .._engine import accuracy_callbacks
 from .._supervised import SupervisedCNNMixin
 from .._validation import check_targets
+
+_UNLABELLED_HINT = (
+    " scikit-learn's semi-supervised estimators read -1 as 'unlabelled': to "
+    "train on the labelled rows only, wrap the classifier in "
+    "galaxy_sklearn.semi_supervised.LabelledOnlyClassifier."
+)
 
 
 class CNNGalaxyClassifier(SupervisedCNNMixin, ClassifierMixin, BaseEstimator):
@@ -151,6 +159,20 @@ default=None
         y = check_targets(images, y, self)
         check_classification_targets(y)
         self._encoder = LabelEncoder().fit(y)
+        classes = self._encoder.classes_
+        unlabelled = "" if -1 not in classes.tolist() else _UNLABELLED_HINT
+        if len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes in y, got only "
+                f"{classes.tolist()}.{unlabelled}"
+            )
+        if unlabelled:
+            warnings.warn(
+                f"y has the label -1, which {type(self).__name__} learns as a class "
+                f"of its own.{unlabelled}",
+                UserWarning,
+                stacklevel=4,
+            )
         return self._encoder.transform(y).astype(np.int64)
 
     def _class_weights(self, targets) -> np.ndarray:
@@ -210,7 +232,9 @@ default=None
 
     def _skeleton(self):
         images, _ = super()._skeleton(len(self.classes_))
-        return images, self._fit_targets(images, self.classes_)
+        with warnings.catch_warnings():  # a -1 class was warned about at fit
+            warnings.simplefilter("ignore", UserWarning)
+            return images, self._fit_targets(images, self.classes_)
 
     def predict_proba(self, X):
         """Class probabilities.

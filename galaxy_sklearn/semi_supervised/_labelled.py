@@ -112,6 +112,11 @@ class LabelledOnlyClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
             )
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
+        if len(y) == 0:
+            raise ValueError(
+                "Found array with 0 sample(s) in X and y; at least one labelled "
+                "row is needed to fit the classifier."
+            )
         mask = labelled_mask(y, self.unlabelled)
         if not mask.any():
             raise ValueError(

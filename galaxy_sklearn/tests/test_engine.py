@@ -80,3 +80,47 @@ def test_accuracy_history_under_bfloat16_mixed_precision(monkeypatch):
     assert clf.predict(X).shape == (40,)
     for key in ("train_acc", "valid_acc"):
         assert all(0 <= value <= 1 for value in clf.history_[:, key])
+
+
+def _peak_rss_growth(fn) -> int:
+    """Bytes by which the peak resident memory exceeds the start during ``fn``."""
+    import gc
+    import re
+
+    def status(field):
+        text = open("/proc/self/status").read()
+        return int(re.search(rf"{field}:\s+(\d+) kB", text).group(1)) * 1024
+
+    gc.collect()
+    start = status("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the peak (VmHWM) to the current size
+    fn()
+    return status("VmHWM") - start
+
+
+def test_inference_memory_does_not_grow_with_the_number_of_images():
+    import os
+
+    if not os.access("/proc/self/clear_refs", os.W_OK):
+        import pytest
+
+        pytest.skip("needs Linux's /proc/self/clear_refs to reset the peak")
+    from galaxy_sklearn import CAEFeaturizer
+
+    X, y = make_galaxies(n_samples=40, image_size=16, random_state=0)
+    cae = CAEFeaturizer(latent_dim=4, max_epochs=1, random_state=0).fit(X)
+    clf = CNNGalaxyClassifier("simple_cnn", max_epochs=1, random_state=0).fit(X, y)
+    small = np.ascontiguousarray(np.resize(X, (2_000, *X.shape[1:])))
+    large = np.ascontiguousarray(np.resize(X, (30_000, *X.shape[1:])))
+    for method in (cae.transform, clf.predict_proba):
+        method(small)  # warm up the allocator and the kernels
+        growth = {
+            len(x): _peak_rss_growth(lambda x=x, m=method: m(x)) for x in (small, large)
+        }
+        output_growth = (len(large) - len(small)) * method(X[:1]).nbytes
+        # a float32 copy of the large input alone would be 92 MB
+        assert growth[len(large)] - growth[len(small)] < output_growth + 24 * 2**20, (
+            method,
+            growth,
+        )

@@ -99,6 +99,10 @@ def test_errors_name_the_problem(tmp_path, bands):
     fits.PrimaryHDU(np.ones((5, 5))).writeto(tmp_path / "nowcs.fits")
     with pytest.raises(ValueError, match="no celestial WCS"):
         load_fits_cutouts(tmp_path / "nowcs.fits", SkyCoord(1, 2, unit="deg"), 2)
+    with pytest.raises(ValueError, match="has no HDU 'SCI'"):
+        load_fits_cutouts(paths[0], [[10, 10]], 4, hdu="SCI")
+    with pytest.raises(ValueError, match="has no HDU 5"):
+        load_fits_cutouts(paths[0], [[10, 10]], 4, hdu=5)
     with pytest.raises(ValueError, match="shape"):
         load_fits_cutouts(paths, [1, 2, 3], 4)
     with pytest.raises(ValueError, match="NaN"):
