@@ -131,14 +131,10 @@ class GalaxyEstimatorMixin:
         diverged = None
         with seeded(seed, device):
             module = self._build_module(images, targets)
-            net = make_net(
+            net = self._make_net(
                 module,
-                self._criterion(targets),
-                lr=self.lr,
-                max_epochs=self.max_epochs,
-                batch_size=self.batch_size,
-                device=device,
-                verbose=self.verbose,
+                targets,
+                device,
                 n_train=n_train,
                 drop_last=drop_last,
                 callbacks=callbacks,
@@ -170,6 +166,20 @@ class GalaxyEstimatorMixin:
         if diverged is not None:
             raise diverged
         return images
+
+    def _make_net(self, module, targets, device, *, n_train, **kwargs):
+        """The skorch net that trains ``module`` with this estimator's settings."""
+        return make_net(
+            module,
+            self._criterion(targets),
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            device=device,
+            verbose=self.verbose,
+            n_train=n_train,
+            **kwargs,
+        )
 
     def _record_fit(self, images) -> None:
         """Set the estimator's own fitted attributes once training is over."""

@@ -19,6 +19,7 @@ from skorch.callbacks import Callback
 from skorch.history import History
 
 from .exceptions import CheckpointMismatchError
+from .nn._weights import load_tensors
 
 CHECKPOINT_FILE = "checkpoint.pt"
 _FORMAT = "galaxy-sklearn-checkpoint/1"
@@ -124,13 +125,7 @@ def read_checkpoint(folder, key: str, owner: str) -> dict | None:
     path = Path(folder) / CHECKPOINT_FILE
     if not path.is_file():
         return None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for bad files
-        raise ValueError(
-            f"Could not read the checkpoint {path} (loaded with weights_only=True): "
-            f"{exc}. Delete it to train from scratch."
-        ) from exc
+    state = load_tensors(path, "a checkpoint (delete it to train from scratch)")
     if not isinstance(state, dict) or state.get("format") != _FORMAT:
         raise CheckpointMismatchError(
             f"{path} is not a galaxy-sklearn checkpoint. Point checkpoint_dir at "

@@ -20,7 +20,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from ._engine import make_net, resolve_device, seeded
+from ._engine import resolve_device, seeded
+from .nn._weights import load_tensors
 
 __all__ = ["load", "save"]
 
@@ -152,13 +153,7 @@ def load(path, *, device="auto"):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No saved estimator at {path}.")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for bad files
-        raise ValueError(
-            f"Could not read {path} as a saved galaxy-sklearn estimator (loaded "
-            f"with weights_only=True, which refuses pickled code): {exc}"
-        ) from exc
+    state = load_tensors(path, "a saved galaxy-sklearn estimator")
     classes = _estimator_classes()
     if (
         not isinstance(state, dict)
@@ -182,14 +177,10 @@ def load(path, *, device="auto"):
     images, targets = builder._skeleton()
     with seeded(0, torch.device("cpu")):
         module = builder._build_module(images, targets)
-        net = make_net(
+        net = builder._make_net(
             module,
-            builder._criterion(targets),
-            lr=estimator.lr,
-            max_epochs=estimator.max_epochs,
-            batch_size=estimator.batch_size,
-            device=torch_device,
-            verbose=estimator.verbose,
+            targets,
+            torch_device,
             n_train=estimator.batch_size,
             callbacks=builder._callbacks(),
         )

@@ -12,6 +12,18 @@ from torch import nn
 _PREFIXES = ("module.", "backbone.", "encoder_q.0.")
 
 
+def load_tensors(path, what: str):
+    """``torch.load(path, weights_only=True)`` onto the CPU, or a ValueError
+    naming the file and ``what`` it should have been."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for bad files
+        raise ValueError(
+            f"Could not read {path} as {what} (loaded with weights_only=True, "
+            f"which refuses pickled code): {exc}"
+        ) from exc
+
+
 def _download_weights(url: str, progress: bool) -> Path:
     """Fetch ``https://...#sha256=<hex>`` through pooch, checked against the hash."""
     address, _, pin = url.partition("#")
@@ -76,13 +88,7 @@ def read_state_dict(source: str | os.PathLike, progress: bool = False) -> dict:
         path = Path(text).expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"No pretrained weights file at {path}.")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for bad files
-        raise ValueError(
-            f"Could not read {path} as a PyTorch state dict "
-            f"(loaded with weights_only=True): {exc}"
-        ) from exc
+    state = load_tensors(path, "a PyTorch state dict")
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]
     if not isinstance(state, dict):
