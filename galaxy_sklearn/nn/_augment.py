@@ -180,7 +180,8 @@ class GalaxyAugmentation(nn.Module):
             x = x * factor.view(n, 1, 1, 1)
         if self.noise > 0:
             level = self._uniform(n, 0.0, self.noise, x).view(n, 1, 1, 1)
-            spread = x.std(dim=(1, 2, 3), keepdim=True, correction=0)
+            # a one-pixel image has no spread (std would be NaN)
+            spread = x.std(dim=(1, 2, 3), keepdim=True).nan_to_num(0.0)
             x = x + torch.randn_like(x) * level * spread
         return x
 

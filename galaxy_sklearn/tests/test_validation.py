@@ -59,7 +59,7 @@ def test_rule_for_flat_rows_without_image_shape(n_features, expected):
         (np.zeros((2, 0, 4, 3)), "empty"),
         (np.zeros(5), "dimension"),
         (np.zeros((2, 2, 2, 2, 2)), "dimension"),
-        (np.array([["a", "b"]]), "string"),
+        (np.array([["a", "b"]]), "numeric pixel values"),
     ],
 )
 def test_bad_input_gets_a_clear_error(X, match):
