@@ -25,7 +25,10 @@ from galaxy_sklearn.datasets import make_galaxies
 
 X, y = make_galaxies(n_samples=600, image_size=24, random_state=0)
 folder = Path(tempfile.mkdtemp())
-settings = dict(backbone="simple_cnn", augmentation="geometric", random_state=0)
+# on the CPU, where a resumed fit is bit for bit the uninterrupted one
+settings = dict(
+    backbone="simple_cnn", augmentation="geometric", random_state=0, device="cpu"
+)
 
 # %%
 # A run that stops after four of its epochs (here by asking for four; a

@@ -107,7 +107,16 @@ class GalaxyEstimatorMixin:
             )
         targets = self._fit_targets(images, y)
         device = resolve_device(self.device)
-        seed = resolve_seed(self.random_state)
+        name = type(self).__name__
+        checkpoint = None
+        if self.checkpoint_dir is not None:
+            key = fingerprint(self, images, targets)
+            checkpoint = read_checkpoint(self.checkpoint_dir, key, name)
+        # a resumed fit goes on with the seed it started with, even a drawn one
+        if checkpoint is None:
+            seed = resolve_seed(self.random_state)
+        else:
+            seed = int(checkpoint["seed"])
         # only the supervised CNNs have a validation_fraction parameter
         fraction = getattr(self, "validation_fraction", None)
         train_split, n_train = None, len(images)
@@ -119,15 +128,13 @@ class GalaxyEstimatorMixin:
                     f"validation_fraction={fraction} of {len(images)} images leaves "
                     f"{n_train} to train on; at least 2 are needed."
                 )
-        name = type(self).__name__
         guard = DivergenceGuard(name, self.lr)
         callbacks = [*self._callbacks(), ("divergence_guard", guard)]
-        checkpoint = None
         if self.checkpoint_dir is not None:
-            key = fingerprint(self, images, targets)
-            checkpoint = read_checkpoint(self.checkpoint_dir, key, name)
             # last, so that the random state it saves has every draw of the epoch
-            callbacks.append(("checkpoint", EpochCheckpoint(self.checkpoint_dir, key)))
+            callbacks.append(
+                ("checkpoint", EpochCheckpoint(self.checkpoint_dir, key, seed))
+            )
         diverged = None
         with seeded(seed, device):
             module = self._build_module(images, targets)

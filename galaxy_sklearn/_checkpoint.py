@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import numbers
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from skorch.callbacks import Callback
 from skorch.history import History
 
 from .exceptions import CheckpointMismatchError
-from .nn._weights import load_tensors
+from .nn._weights import load_tensors, save_atomically
 
 CHECKPOINT_FILE = "checkpoint.pt"
 _FORMAT = "galaxy-sklearn-checkpoint/1"
@@ -46,7 +46,9 @@ def fingerprint(estimator, images: np.ndarray, targets) -> str:
     """A digest of the training data and of every parameter that shapes it.
 
     ``max_epochs``, ``device``, ``verbose`` and ``checkpoint_dir`` are left
-    out: a fit may resume on another device, or train on for more epochs.
+    out: a fit may resume on another device, or train on for more epochs. A
+    ``random_state`` that is not an int counts as "drawn": the seed drawn from
+    it is kept in the checkpoint and reused on resuming.
     """
     digest = hashlib.blake2b(digest_size=16)
     digest.update(type(estimator).__qualname__.encode())
@@ -54,6 +56,8 @@ def fingerprint(estimator, images: np.ndarray, targets) -> str:
         if name in _NOT_FINGERPRINTED:
             continue
         digest.update(f"{name}=".encode())
+        if name == "random_state" and not isinstance(value, numbers.Integral):
+            value = "drawn"
         net = getattr(value, "net_", None)
         if net is not None:  # a fitted featurizer: its weights, not its repr
             _update_with_module(digest, net.module_)
@@ -65,51 +69,55 @@ def fingerprint(estimator, images: np.ndarray, targets) -> str:
     return digest.hexdigest()
 
 
-def _rng_state() -> dict:
-    cuda = []
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        cuda = torch.cuda.get_rng_state_all()
-    return {"cpu": torch.get_rng_state(), "cuda": cuda}
+def _rng_state(device: torch.device) -> dict:
+    """The generators training draws from: the CPU's and the training GPU's."""
+    state = {"cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
 
 
-def _set_rng_state(state: dict) -> None:
+def _set_rng_state(state: dict, device: torch.device) -> None:
+    # a GPU's state means nothing on the CPU (a run resumed on another device
+    # keeps the data order, drawn on the CPU, but not the GPU's draws)
     torch.set_rng_state(state["cpu"])
-    cuda = state["cuda"]
-    if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all(cuda)
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
 
 
 class EpochCheckpoint(Callback):
     """Write ``checkpoint.pt`` into ``folder`` at the end of every epoch.
 
-    The file is replaced atomically, so an interruption while writing leaves
-    the previous epoch's checkpoint whole. It must be the last callback: the
-    random state it saves has to include every draw of the epoch.
+    The file is replaced atomically and flushed to disk, so an interruption
+    or a crash while writing leaves the previous epoch's checkpoint whole. It
+    must be the last callback: the random state it saves has to include every
+    draw of the epoch.
     """
 
-    def __init__(self, folder, key: str):
+    def __init__(self, folder, key: str, seed: int):
         self.folder = folder
         self.key = key
+        self.seed = seed
 
     def on_epoch_end(self, net, **kwargs):
         folder = Path(self.folder)
         folder.mkdir(parents=True, exist_ok=True)
+        device = torch.device(net.device)
         state = {
             "format": _FORMAT,
             "fingerprint": self.key,
+            "seed": self.seed,
             "epochs": len(net.history),
             "module": net.module_.state_dict(),
             "criterion": net.criterion_.state_dict(),
             "optimizers": {
                 name: getattr(net, name + "_").state_dict() for name in net._optimizers
             },
-            "scaler": net._grad_scaler(torch.device(net.device)).state_dict(),
+            "scaler": net._grad_scaler(device).state_dict(),
             "history": json.dumps(net.history.to_list()),
-            "rng": _rng_state(),
+            "rng": _rng_state(device),
         }
-        partial = folder / (CHECKPOINT_FILE + ".partial")
-        torch.save(state, partial)
-        os.replace(partial, folder / CHECKPOINT_FILE)
+        save_atomically(state, folder / CHECKPOINT_FILE)
 
 
 def read_checkpoint(folder, key: str, owner: str) -> dict | None:
@@ -150,5 +158,5 @@ def restore_checkpoint(net, state: dict) -> int:
     if state["scaler"]:
         net._grad_scaler(torch.device(net.device)).load_state_dict(state["scaler"])
     net.history = History(json.loads(state["history"]))
-    _set_rng_state(state["rng"])
+    _set_rng_state(state["rng"], torch.device(net.device))
     return int(state["epochs"])

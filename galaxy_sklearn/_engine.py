@@ -181,8 +181,9 @@ class GalaxyNet(NeuralNet):
 class DivergenceGuard(Callback):
     """Stop training when the loss stops being finite; keep the last good epoch.
 
-    The weights are copied to the host at the start and after every epoch.
-    A batch whose training loss is NaN or infinite raises
+    The weights are copied to the host at the start and after every epoch
+    whose weights are all finite. A batch whose training loss is NaN or
+    infinite, or an epoch that ends with non-finite weights, raises
     :class:`~galaxy_sklearn.exceptions.TrainingDivergedError`, and
     :meth:`restore` puts the last good weights back and cuts the history
     to the epochs that produced them.
@@ -203,6 +204,9 @@ class DivergenceGuard(Callback):
         self._snapshot(net)
 
     def on_epoch_end(self, net, **kwargs):
+        # a finite loss can still end in a step that made the weights NaN
+        if not all(bool(p.isfinite().all()) for p in net.module_.parameters()):
+            raise self._error(net, "the weights stopped being finite at the end of")
         self._snapshot(net)
 
     def on_train_end(self, net, **kwargs):
@@ -211,8 +215,14 @@ class DivergenceGuard(Callback):
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
         if not training or loss is None or bool(torch.isfinite(loss).all()):
             return
-        epoch = len(net.history)
         batch_number = len(net.history[-1, "batches"])
+        value = float(loss.float().mean())
+        raise self._error(
+            net, f"the training loss became {value} in", f", batch {batch_number}"
+        )
+
+    def _error(self, net, what: str, where: str = "") -> TrainingDivergedError:
+        epoch = len(net.history)
         if self.good_epochs:
             kept = (
                 f"The weights after epoch {self.good_epochs} are kept and history_ "
@@ -223,11 +233,9 @@ class DivergenceGuard(Callback):
                 "No epoch finished with a finite loss, so the estimator is left as "
                 "it was before fit."
             )
-        raise TrainingDivergedError(
-            f"{self.owner}.fit stopped: the training loss became "
-            f"{float(loss.float().mean())} in epoch {epoch}, batch {batch_number}. "
-            f"{kept} Try a lower lr (now {self.lr}), or look for extreme pixel "
-            "values in X.",
+        return TrainingDivergedError(
+            f"{self.owner}.fit stopped: {what} epoch {epoch}{where}. {kept} Try a "
+            f"lower lr (now {self.lr}), or look for extreme pixel values in X.",
             epoch=epoch,
             good_epochs=self.good_epochs,
         )

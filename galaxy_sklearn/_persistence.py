@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
 from ._engine import resolve_device, seeded
-from .nn._weights import load_tensors
+from .nn._weights import load_tensors, save_atomically
 
 __all__ = ["load", "save"]
 
@@ -73,7 +73,9 @@ def save(estimator, path) -> None:
         raise TypeError(f"save() stores galaxy-sklearn's networks, not a {name}.")
     params, dropped = {}, []
     for key, value in estimator.get_params(deep=False).items():
-        if hasattr(value, "net_"):
+        if key == "checkpoint_dir":
+            params[key] = None  # a folder of the training machine
+        elif hasattr(value, "net_"):
             # a fitted featurizer as ``pretrained``: its weights are already
             # in this network; only a refit would need it
             params[key] = None
@@ -102,10 +104,7 @@ def save(estimator, path) -> None:
         "criterion": net.criterion_.state_dict(),
         "history": json.dumps(net.history.to_list()),
     }
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    torch.save(state, partial)
-    os.replace(partial, path)
+    save_atomically(state, path)
 
 
 def load(path, *, device="auto"):
@@ -164,7 +163,20 @@ def load(path, *, device="auto"):
             f"{path} is not an estimator written by galaxy-sklearn's save(); "
             "expected a file with format " + repr(_FORMAT) + "."
         )
-    estimator = classes[state["estimator"]](**state["params"])
+    cls = classes[state["estimator"]]
+    unknown = set(state["params"]) - set(cls().get_params(deep=False))
+    # only data attributes: never a name that would shadow a method
+    unknown |= {
+        key
+        for key in state["fitted"]
+        if not key.isidentifier() or key.startswith("__") or hasattr(cls, key)
+    }
+    if unknown:
+        raise ValueError(
+            f"{path} sets {sorted(unknown)}, which a {cls.__name__} does not have; "
+            "it was not written by this version of galaxy-sklearn's save()."
+        )
+    estimator = cls(**state["params"])
     estimator.set_params(device=device)
     for key, value in state["fitted"].items():
         setattr(estimator, key, _unplain(value))

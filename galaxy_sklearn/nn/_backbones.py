@@ -196,17 +196,27 @@ def _adapt_resnet(model, in_channels, image_size, pretrained):
     return model
 
 
-def _torchvision_weights(arch: str, pretrained):
-    import torchvision.models as tvm
+def _load_imagenet(model: nn.Module, arch: str, pretrained) -> nn.Module:
+    """Copy torchvision's ImageNet weights for ``arch`` into ``model``.
 
-    return tvm.get_model_weights(arch).DEFAULT if pretrained == "imagenet" else None
+    torchvision's downloader checks the SHA-256 prefix in the file name; the
+    file is read with ``weights_only=True`` (``torch.hub`` would unpickle it).
+    """
+    if pretrained == "imagenet":
+        import torchvision.models as tvm
+
+        weights = tvm.get_model_weights(arch).DEFAULT
+        model.load_state_dict(
+            weights.get_state_dict(progress=True, check_hash=True, weights_only=True)
+        )
+    return model
 
 
 def _torchvision_resnet(arch: str):
     def builder(in_channels, image_size, pretrained=None):
         import torchvision.models as tvm
 
-        model = tvm.get_model(arch, weights=_torchvision_weights(arch, pretrained))
+        model = _load_imagenet(tvm.get_model(arch, weights=None), arch, pretrained)
         return _adapt_resnet(model, in_channels, image_size, pretrained)
 
     return builder
@@ -226,7 +236,7 @@ def _vgg16(in_channels, image_size, pretrained=None):
     """
     import torchvision.models as tvm
 
-    model = tvm.vgg16(weights=_torchvision_weights("vgg16", pretrained))
+    model = _load_imagenet(tvm.vgg16(weights=None), "vgg16", pretrained)
     model.features[0] = _first_conv(model.features[0], in_channels, pretrained)
     net = nn.Sequential(model.features, nn.AdaptiveAvgPool2d(1), nn.Flatten())
     net.out_features, net.min_size = 512, 32
@@ -239,14 +249,15 @@ def _inception_v3(in_channels, image_size, pretrained=None):
     enlarged to its smallest input, 75 px."""
     import torchvision.models as tvm
 
-    weights = _torchvision_weights("inception_v3", pretrained)
+    imagenet = pretrained == "imagenet"
     # ImageNet weights come with the auxiliary classifier; it is dropped after
     model = tvm.inception_v3(
-        weights=weights,
-        aux_logits=weights is not None,
+        weights=None,
+        aux_logits=imagenet,
         transform_input=False,
-        init_weights=weights is None,
+        init_weights=not imagenet,
     )
+    _load_imagenet(model, "inception_v3", pretrained)
     model.aux_logits, model.AuxLogits = False, None
     stem = model.Conv2d_1a_3x3
     stem.conv = _first_conv(stem.conv, in_channels, pretrained)

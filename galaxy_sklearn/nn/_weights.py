@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import torch
 from torch import nn
 
 _PREFIXES = ("module.", "backbone.", "encoder_q.0.")
+
+
+def save_atomically(obj, path) -> None:
+    """``torch.save`` to ``path`` through a temporary file in the same folder,
+    flushed to disk before it replaces ``path``: a crash leaves the old file
+    or the new one, whole, never a half-written one."""
+    path = Path(path)
+    handle, partial = tempfile.mkstemp(
+        dir=path.parent, prefix=path.name + ".", suffix=".partial"
+    )
+    try:
+        with os.fdopen(handle, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def load_tensors(path, what: str):

@@ -175,9 +175,69 @@ def test_an_unreadable_checkpoint_is_named(galaxies, tmp_path):
         _classifier(max_epochs=1, checkpoint_dir=tmp_path).fit(X, y)
 
 
-def test_checkpoint_is_written_atomically_each_epoch(galaxies, tmp_path):
+def test_a_failed_checkpoint_write_leaves_the_previous_one_whole(
+    galaxies, tmp_path, monkeypatch
+):
     X, y = galaxies
-    _classifier(max_epochs=2, checkpoint_dir=tmp_path / "new" / "run").fit(X, y)
-    state = torch.load(tmp_path / "new" / "run" / "checkpoint.pt", weights_only=True)
-    assert state["epochs"] == 2
-    assert os.listdir(tmp_path / "new" / "run") == ["checkpoint.pt"]
+    _classifier(max_epochs=1, checkpoint_dir=tmp_path).fit(X, y)
+    saved = (tmp_path / "checkpoint.pt").read_bytes()
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["epochs"] == 1
+
+    def full_disk(obj, f, *args, **kwargs):
+        f.write(b"half a checkpoint")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    clf = _classifier(max_epochs=2, checkpoint_dir=tmp_path)
+    with pytest.raises(OSError, match="No space left"):
+        clf.fit(X, y)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == saved
+    assert os.listdir(tmp_path) == ["checkpoint.pt"]
+    assert not hasattr(clf, "net_")
+
+
+def test_weights_that_stop_being_finite_after_a_finite_loss(galaxies, monkeypatch):
+    X, y = galaxies
+    one_epoch = _classifier(max_epochs=1).fit(X, y)
+    original = GalaxyNet.train_step
+    steps = itertools.count(1)
+
+    def train_step(self, batch, **fit_params):
+        out = original(self, batch, **fit_params)
+        if next(steps) == 6:  # the last step of epoch 2: its loss was finite
+            with torch.no_grad():
+                next(self.module_.parameters()).fill_(float("inf"))
+        return out
+
+    monkeypatch.setattr(GalaxyNet, "train_step", train_step)
+    clf = _classifier(max_epochs=3)
+    with pytest.raises(TrainingDivergedError, match="end of epoch 2") as info:
+        clf.fit(X, y)
+    assert info.value.good_epochs == 1
+    assert _same_weights(_weights(clf), _weights(one_epoch))
+
+
+def test_a_drawn_seed_is_kept_for_resuming(galaxies, tmp_path, monkeypatch):
+    X, y = galaxies
+    params = {"augmentation": "geometric", "validation_fraction": 0.25}
+    with monkeypatch.context() as patch:
+        inject(patch, "interrupt", at_step=5)
+        CNNGalaxyClassifier(
+            "simple_cnn",
+            batch_size=BATCH,
+            device="cpu",
+            max_epochs=3,
+            checkpoint_dir=tmp_path,
+            **params,
+        ).fit(X, y)  # random_state=None: a seed is drawn
+    seed = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["seed"]
+    resumed = CNNGalaxyClassifier(
+        "simple_cnn",
+        batch_size=BATCH,
+        device="cpu",
+        max_epochs=3,
+        checkpoint_dir=tmp_path,
+        **params,
+    ).fit(X, y)
+    reference = _classifier(max_epochs=3, **params).set_params(random_state=seed)
+    assert _same_weights(_weights(resumed), _weights(reference.fit(X, y)))

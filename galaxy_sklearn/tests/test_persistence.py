@@ -163,6 +163,37 @@ def test_load_refuses_files_it_did_not_write(tmp_path):
         load(tmp_path / "missing.pt")
 
 
+def test_load_refuses_names_the_estimator_does_not_have(galaxies, tmp_path):
+    estimator, X = _fit("cae", *galaxies)
+    estimator.set_params(checkpoint_dir=tmp_path / "run").save(tmp_path / "cae.pt")
+    assert load(tmp_path / "cae.pt").checkpoint_dir is None  # a training folder
+    state = torch.load(tmp_path / "cae.pt", weights_only=True)
+    for where, key in (
+        ("fitted", "transform"),
+        ("fitted", "__class__"),
+        ("params", "x"),
+    ):
+        edited = {**state, where: {**state[where], key: 1}}
+        torch.save(edited, tmp_path / "edited.pt")
+        with pytest.raises(ValueError, match=f"sets \\['{key}'\\]"):
+            load(tmp_path / "edited.pt")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_gpu_fit_saves_checkpoints_and_loads_on_the_cpu(galaxies, tmp_path):
+    X, y = galaxies
+    gpu = {**SMALL, "device": "cuda"}
+    clf = CNNGalaxyClassifier("simple_cnn", checkpoint_dir=tmp_path, **gpu).fit(X, y)
+    clf.save(tmp_path / "gpu.pt")
+    loaded = load(tmp_path / "gpu.pt", device="cpu")
+    # bf16 autocast on the GPU, float32 on the CPU
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=0.05)
+    resumed = CNNGalaxyClassifier(
+        "simple_cnn", checkpoint_dir=tmp_path, **{**SMALL, "max_epochs": 2}
+    ).fit(X, y)
+    assert len(resumed.history_) == 2
+
+
 def test_save_needs_a_fitted_estimator_with_plain_parameters(galaxies, tmp_path):
     from sklearn.exceptions import NotFittedError
 

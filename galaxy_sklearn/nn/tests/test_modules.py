@@ -214,3 +214,26 @@ def test_pickled_code_is_refused(tmp_path):
         pickle.dump({"w": torch.zeros(1), "code": print}, f)
     with pytest.raises(ValueError, match="weights_only=True"):
         read_state_dict(path)
+
+
+@pytest.mark.parametrize("arch", ["resnet18", "vgg16"])
+def test_imagenet_weights_are_read_as_tensors_only(monkeypatch, arch):
+    import torchvision.models as tvm
+    from torchvision.models._api import WeightsEnum
+
+    reference = tvm.get_model(arch, weights=None).state_dict()
+    reference = {
+        k: torch.full_like(v, 0.5) if v.is_floating_point() else v
+        for k, v in reference.items()
+    }
+    calls = []
+
+    def get_state_dict(self, *args, **kwargs):  # the download, without a network
+        calls.append(kwargs)
+        return reference
+
+    monkeypatch.setattr(WeightsEnum, "get_state_dict", get_state_dict)
+    backbone = build_backbone(arch, 3, 64, "imagenet")
+    assert calls == [{"progress": True, "check_hash": True, "weights_only": True}]
+    conv = next(m for m in backbone.modules() if isinstance(m, torch.nn.Conv2d))
+    assert torch.all(conv.weight == 0.5)
