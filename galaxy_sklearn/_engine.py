@@ -76,6 +76,26 @@ def _batch_tensor(array: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(array))
 
 
+def network_input(batch: torch.Tensor, device) -> torch.Tensor:
+    """A raw ``(n, H, W, C)`` batch as the ``(n, C, H, W)`` float32 that every
+    module of the package takes: ``uint8`` divided by 255, other values kept.
+
+    The batch moves to ``device`` before the conversion, so ``uint8`` images
+    cross to a GPU at a quarter of the float size. On CUDA the result keeps
+    the channels-last layout that the permutation gives for free (the one
+    tensor cores want; the modules are channels-last there too); on the CPU
+    it is made contiguous in the same single copy.
+    """
+    x = batch.to(device, non_blocking=True).permute(0, 3, 1, 2)
+    if x.device.type == "cuda":
+        x = x.to(torch.float32)
+    else:
+        x = x.to(torch.float32, memory_format=torch.contiguous_format)
+    if batch.dtype == torch.uint8:
+        x = x.mul_(1.0 / 255.0)
+    return x
+
+
 class ImageDataset(Dataset):
     """Channels-last images (and optional targets) served a batch at a time.
 
@@ -110,10 +130,21 @@ def collate_batch(batch):
 class GalaxyNet(NeuralNet):
     """skorch's NeuralNet with mixed precision on CUDA and optional targets.
 
-    The module may return any structure that the criterion understands, and
+    Batches arrive raw (channels-last, ``uint8`` or float32) and are turned
+    into the module's input on the device by :func:`network_input`. The module
+    may return any structure that the criterion understands, and
     the criterion receives ``y_true=None`` when there are no targets (the
     self-supervised featurizers).
     """
+
+    def initialize_module(self):
+        super().initialize_module()
+        if torch.device(self.device).type == "cuda":
+            self.module_.to(memory_format=torch.channels_last)
+        return self
+
+    def infer(self, x, **fit_params):
+        return self.module_(network_input(x, self.device), **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if y_true is not None:
@@ -360,16 +391,34 @@ def make_net(
     )
 
 
-def predict_batches(fn, X: np.ndarray, *, batch_size: int, device) -> np.ndarray:
-    """Apply ``fn`` to raw batches of ``X`` on ``device``; gather float32 rows.
+def predict_batches(
+    fn, X: np.ndarray, *, batch_size: int, device, images: bool = True
+) -> np.ndarray:
+    """Apply ``fn`` to batches of ``X`` on ``device``; gather float32 rows.
 
+    ``fn`` receives what :func:`network_input` makes of each raw batch of
+    images, or the rows as they are with ``images=False`` (latent vectors).
     Memory stays bounded by one batch plus the output array, whatever ``n``.
     Every call of ``fn`` sees exactly ``batch_size`` rows (the last batch is
     padded with repeats), so an image's output does not depend on which other
     images share its batch: kernels pick their algorithm by batch shape.
+
+    On CUDA, batches go through pinned memory and outputs stay on the device
+    until about 64 MiB are waiting, so the host does not wait for the GPU
+    after every batch; on the CPU each batch is written out at once.
     """
     device = torch.device(device)
-    out = None
+    on_gpu = device.type == "cuda"
+    pending_limit = 64 * 2**20 if on_gpu else 0
+    out, pending, pending_bytes = None, [], 0
+
+    def flush():
+        nonlocal pending_bytes
+        for start, result in pending:
+            out[start : start + len(result)] = result.cpu().numpy()
+        pending.clear()
+        pending_bytes = 0
+
     with torch.inference_mode(), autocast(device):
         for start in range(0, len(X), batch_size):
             batch = X[start : start + batch_size]
@@ -377,9 +426,16 @@ def predict_batches(fn, X: np.ndarray, *, batch_size: int, device) -> np.ndarray
             if n < batch_size:
                 repeats = np.arange(batch_size - n) % len(X)
                 batch = np.concatenate([batch, X[repeats]])
-            xb = _batch_tensor(batch).to(device, non_blocking=True)
-            yb = fn(xb)[:n].float().cpu().numpy()
+            xb = _batch_tensor(batch)
+            if on_gpu:
+                xb = xb.pin_memory()
+            xb = network_input(xb, device) if images else xb.to(device)
+            result = fn(xb)[:n].float()
             if out is None:
-                out = np.empty((len(X), *yb.shape[1:]), dtype=np.float32)
-            out[start : start + n] = yb
+                out = np.empty((len(X), *result.shape[1:]), dtype=np.float32)
+            pending.append((start, result))
+            pending_bytes += result.numel() * 4
+            if pending_bytes > pending_limit:
+                flush()
+        flush()
     return out

@@ -25,7 +25,7 @@ _IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class SupervisedNet(nn.Module):
-    """Raw batches in, ``output(head(backbone(x)))`` out.
+    """Scaled channels-first batches in, ``output(head(backbone(x)))`` out.
 
     While ``frozen`` the backbone gets no gradients and stays in eval mode
     (its batch-norm statistics fixed): a linear probe.
@@ -55,7 +55,6 @@ class SupervisedNet(nn.Module):
         return self
 
     def forward(self, x):
-        x = self.image_input.prepare(x)
         if self.augmentation is not None:
             x = self.augmentation(x)
         return self.output(self.head(self.backbone(self.image_input.normalize(x))))

@@ -20,7 +20,8 @@ from ..nn import ConvAutoencoder
 
 
 class _AutoencoderNet(nn.Module):
-    """Raw batches in, ``(reconstruction, target)`` out, both standardised."""
+    """Scaled channels-first batches in, ``(reconstruction, target)`` out, both
+    standardised."""
 
     def __init__(self, image_input, autoencoder):
         super().__init__()
@@ -38,9 +39,8 @@ class _AutoencoderNet(nn.Module):
 
     def squared_error(self, x):
         """Mean squared reconstruction error per image, in scaled units."""
-        target = self.image_input.prepare(x)
         recon = self.image_input.denormalize(self(x)[0])
-        return ((recon - target) ** 2).mean(dim=(1, 2, 3))
+        return ((recon - x) ** 2).mean(dim=(1, 2, 3))
 
     def forward(self, x):
         x = self.image_input(x)
@@ -220,7 +220,11 @@ class CAEFeaturizer(
             )
         module = self.net_.module_.eval()
         images = predict_batches(
-            module.decode, Z, batch_size=self.batch_size, device=self.net_.device
+            module.decode,
+            Z,
+            batch_size=self.batch_size,
+            device=self.net_.device,
+            images=False,
         )
         return to_layout(images * np.float32(self.pixel_scale_), self)
 

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from .._engine import _batch_tensor
+from .._engine import _batch_tensor, network_input
 from .._supervised import SupervisedNet
 from .._validation import check_images
 
@@ -125,8 +125,9 @@ def grad_cam(estimator, X, *, target=None, layer=None, batch_size=None) -> np.nd
     device = torch.device(estimator.net_.device)
     if layer is None:
         with torch.no_grad():
-            blank = torch.zeros(1, *estimator.image_shape_, device=device)
-            layer = last_conv_layer(net.backbone, net.image_input(blank).shape[1:])
+            blank = torch.zeros(1, *estimator.image_shape_)
+            blank = net.image_input(network_input(blank, device))
+            layer = last_conv_layer(net.backbone, blank.shape[1:])
     modules = dict(net.backbone.named_modules())
     if layer not in modules:
         raise ValueError(
@@ -151,7 +152,7 @@ def grad_cam(estimator, X, *, target=None, layer=None, batch_size=None) -> np.nd
         for start in range(0, len(images), batch_size):
             stop = min(start + batch_size, len(images))
             captured.clear()
-            x = net.image_input.prepare(_batch_tensor(images[start:stop]).to(device))
+            x = network_input(_batch_tensor(images[start:stop]), device)
             # the input carries the graph, so a frozen backbone still has one
             x.requires_grad_(True)
             with torch.enable_grad():

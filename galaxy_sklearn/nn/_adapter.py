@@ -1,4 +1,10 @@
-"""From a raw channels-last batch to what a network wants, on the device."""
+"""From a batch of scaled channels-first images to what a network wants.
+
+The training engine turns raw channels-last batches into channels-first
+float32 on the device (:func:`galaxy_sklearn._engine.network_input`); every
+module of the package takes that, as a plain PyTorch module would, and starts
+with an :class:`ImageInput` that standardises the bands.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,10 @@ from torch import nn
 
 
 class ImageInput(nn.Module):
-    """Turn a raw ``(n, H, W, C)`` batch into standardised ``(n, C, H, W)`` floats.
+    """Standardise the bands of a scaled ``(n, C, H, W)`` float batch.
 
-    The conversion runs on the batch's device, so ``uint8`` images travel to
-    the GPU at a quarter of the float size.
+    Scaled means ``uint8`` pixels divided by 255 and other pixel values as
+    they are.
 
     Parameters
     ----------
@@ -25,7 +31,7 @@ class ImageInput(nn.Module):
     --------
     >>> import torch
     >>> adapter = ImageInput(mean=[0.5], std=[0.25])
-    >>> x = torch.full((2, 4, 4, 1), 255, dtype=torch.uint8)
+    >>> x = torch.ones(2, 1, 4, 4)
     >>> adapter(x).shape, float(adapter(x)[0, 0, 0, 0])
     (torch.Size([2, 1, 4, 4]), 2.0)
     """
@@ -38,12 +44,6 @@ class ImageInput(nn.Module):
         self.register_buffer("std", std.clamp_min(1e-6))
         self.min_size = int(min_size)
 
-    def prepare(self, x: torch.Tensor) -> torch.Tensor:
-        """Channels-first float32, uint8 scaled to [0, 1]."""
-        scale = 1.0 / 255.0 if x.dtype == torch.uint8 else 1.0
-        x = x.permute(0, 3, 1, 2).to(torch.float32)
-        return x * scale if scale != 1.0 else x
-
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
         """Standardise channels and enlarge images below ``min_size``."""
         x = (x - self.mean) / self.std
@@ -54,8 +54,8 @@ class ImageInput(nn.Module):
         return x
 
     def denormalize(self, x: torch.Tensor) -> torch.Tensor:
-        """Undo the standardisation (not the scaling of uint8)."""
+        """Undo the standardisation."""
         return x * self.std + self.mean
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.normalize(self.prepare(x))
+        return self.normalize(x)

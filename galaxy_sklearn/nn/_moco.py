@@ -31,15 +31,16 @@ def projection_head(in_features: int, out_features: int = 128) -> nn.Module:
 class MoCo(nn.Module):
     """Momentum contrast around any backbone.
 
-    ``forward(x)`` takes a raw image batch, draws two augmented views, and
-    returns the InfoNCE ``(logits, labels)``: for each query, its own key
-    (index 0) against the queue's negatives. It also advances the momentum
-    encoder and the queue, as in the reference implementation.
+    ``forward(x)`` takes a scaled ``(n, C, H, W)`` float batch, draws two
+    augmented views, and returns the InfoNCE ``(logits, labels)``: for each
+    query, its own key (index 0) against the queue's negatives. It also
+    advances the momentum encoder and the queue, as in the reference
+    implementation.
 
     Parameters
     ----------
     image_input : nn.Module
-        Turns raw batches into float images (see :class:`ImageInput`).
+        Standardises the bands (see :class:`ImageInput`).
     backbone : nn.Module
         Feature extractor with an ``out_features`` attribute.
     augmentation : nn.Module
@@ -60,7 +61,7 @@ class MoCo(nn.Module):
     >>> moco = MoCo(ImageInput([0.1], [0.2], min_size=8),
     ...             build_backbone("simple_cnn", 1, 16), GalaxyAugmentation(),
     ...             queue_size=32)
-    >>> logits, labels = moco(torch.rand(8, 16, 16, 1))
+    >>> logits, labels = moco(torch.rand(8, 1, 16, 16))
     >>> logits.shape, int(labels.sum())
     (torch.Size([8, 33]), 0)
     """
@@ -101,7 +102,7 @@ class MoCo(nn.Module):
         return self.encoder_q[0]
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Backbone features of a raw batch (no augmentation)."""
+        """Backbone features of a batch (no augmentation)."""
         return self.backbone(self.image_input(x))
 
     @torch.no_grad()
@@ -118,7 +119,6 @@ class MoCo(nn.Module):
         self.queue_ptr.copy_((self.queue_ptr + len(keys)) % size)
 
     def forward(self, x: torch.Tensor):
-        x = self.image_input.prepare(x)
         view_q = self.image_input.normalize(self.augmentation(x))
         view_k = self.image_input.normalize(self.augmentation(x))
         q = F.normalize(self.encoder_q(view_q), dim=1)

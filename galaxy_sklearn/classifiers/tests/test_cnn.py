@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from galaxy_sklearn import CNNGalaxyClassifier, MoCoFeaturizer
+from galaxy_sklearn._engine import network_input
 from galaxy_sklearn.datasets import GALAXY_CLASSES, make_galaxies
 
 TINY = {"max_epochs": 1, "batch_size": 16, "random_state": 0, "device": "cpu"}
@@ -101,7 +102,9 @@ def test_fine_tuning_a_fitted_moco_featurizer(galaxies):
     clf = CNNGalaxyClassifier("simple_cnn", pretrained=moco, freeze=True, **TINY)
     clf.fit(X[:48], y[:48])
     np.testing.assert_allclose(
-        clf.module_.backbone(clf.module_.image_input(torch.from_numpy(X[:4]))).detach(),
+        clf.module_.backbone(
+            clf.module_.image_input(network_input(torch.from_numpy(X[:4]), "cpu"))
+        ).detach(),
         moco.transform(X[:4]),
         rtol=1e-5,
         atol=1e-6,

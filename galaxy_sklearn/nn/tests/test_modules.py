@@ -37,7 +37,7 @@ def test_zoo_backbones_take_small_images_through_the_adapter(
     assert (net.out_features, net.min_size) == (features, min_size)
     # 16 px galaxies are enlarged to what the backbone needs
     x = ImageInput([0.5] * bands, [0.2] * bands, min_size=net.min_size)(
-        torch.rand(2, 16, 16, bands)
+        torch.rand(2, bands, 16, 16)
     )
     assert x.shape[-1] == max(16, min_size)
     with torch.no_grad():
@@ -79,12 +79,25 @@ def test_resnet_stem_leaves_small_galaxies_a_useful_final_map(size, final):
     assert trunk(torch.rand(1, 3, size, size)).shape[-1] == final
 
 
-def test_image_input_scales_uint8_and_enlarges_tiny_images():
-    adapter = ImageInput(mean=[0.0, 0.0], std=[1.0, 1.0], min_size=8)
-    x = torch.full((1, 2, 3, 2), 51, dtype=torch.uint8)
+def test_image_input_standardises_and_enlarges_tiny_images():
+    adapter = ImageInput(mean=[0.1, 0.2], std=[0.5, 2.0], min_size=8)
+    x = torch.full((1, 2, 2, 3), 0.6)
     out = adapter(x)
     assert out.shape == (1, 2, 8, 8)
-    assert torch.allclose(out, torch.full_like(out, 0.2))
+    assert torch.allclose(out[0, 0], torch.full((8, 8), 1.0))
+    assert torch.allclose(out[0, 1], torch.full((8, 8), 0.2))
+    torch.testing.assert_close(adapter.denormalize(adapter(x)[..., :2, :3]), x)
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.float32])
+def test_network_input_is_channels_first_float_scaled_from_uint8(dtype):
+    from galaxy_sklearn._engine import network_input
+
+    raw = torch.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5).to(dtype)
+    out = network_input(raw, "cpu")
+    assert out.dtype == torch.float32 and out.is_contiguous()
+    scale = 255.0 if dtype == torch.uint8 else 1.0
+    torch.testing.assert_close(out, raw.permute(0, 3, 1, 2).float() / scale)
 
 
 def test_autoencoder_keeps_odd_sizes():
@@ -173,7 +186,7 @@ def test_moco_queue_advances_and_momentum_encoder_follows():
     )
     queue = moco.queue.clone()
     optimizer = torch.optim.SGD(moco.encoder_q.parameters(), lr=0.1)
-    logits, labels = moco(torch.rand(8, 16, 16, 1))
+    logits, labels = moco(torch.rand(8, 1, 16, 16))
     torch.nn.functional.cross_entropy(logits, labels).backward()
     optimizer.step()
     assert logits.shape == (8, 13)
@@ -181,7 +194,7 @@ def test_moco_queue_advances_and_momentum_encoder_follows():
     assert not torch.equal(moco.queue[:8], queue[:8])
     assert torch.equal(moco.queue[8:], queue[8:])
     k_before = [p.clone() for p in moco.encoder_k.parameters()]
-    moco(torch.rand(8, 16, 16, 1))  # wraps around the queue
+    moco(torch.rand(8, 1, 16, 16))  # wraps around the queue
     assert int(moco.queue_ptr) == 4
     q_params = list(moco.encoder_q.parameters())
     for k_old, k_new, q in zip(k_before, moco.encoder_k.parameters(), q_params):
