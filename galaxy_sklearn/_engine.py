@@ -9,6 +9,7 @@ bounded whatever the number of images.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import numbers
 
@@ -189,13 +190,29 @@ class GalaxyNet(NeuralNet):
     # holds the weights once and no tensor bypasses that mapping.
     _SHARED = ("module", "criterion")
 
+    # Nothing resumes from a pickle's optimizer moments (fit starts over, or
+    # from checkpoint_dir), and for Adam they double a fitted network's size:
+    # a pickle holds the optimizer's settings but not its per-weight state, so
+    # that Dask and joblib ship a fitted estimator at the size of its weights.
     def __getstate__(self):
         shared = [
             name
             for name in self._SHARED
             if getattr(self, name, None) is getattr(self, name + "_", self)
         ]
-        state = super().__getstate__()
+        optimizers = [
+            getattr(self, name + "_")
+            for name in getattr(self, "_optimizers", ())
+            if hasattr(self, name + "_")
+        ]
+        moments = [optimizer.state for optimizer in optimizers]
+        try:
+            for optimizer in optimizers:
+                optimizer.state = collections.defaultdict(dict)
+            state = super().__getstate__()
+        finally:
+            for optimizer, kept in zip(optimizers, moments):
+                optimizer.state = kept
         state.pop("_scaler", None)
         for name in shared:
             state[name] = None
