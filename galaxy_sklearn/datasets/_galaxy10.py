@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._checks import check_int
 from ._home import get_data_home
 
 
@@ -187,6 +188,34 @@ def _read_images(dataset, indices, crop, image_size, chunk=512):
     return np.concatenate(parts)
 
 
+def _read_file_rows(path, rows, crop, image_size):
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        return _read_images(h5["images"], rows, crop, image_size)
+
+
+def _lazy_images(path, rows, crop, image_size, chunks, frame):
+    """A dask array whose every chunk opens the file and reads its own rows."""
+    import dask
+    import dask.array as da
+
+    path = os.fspath(path)
+    blocks = [
+        da.from_delayed(
+            dask.delayed(_read_file_rows, pure=True)(
+                path, rows[start : start + chunks], crop, image_size
+            ),
+            shape=(len(rows[start : start + chunks]), *frame),
+            dtype=np.uint8,
+        )
+        for start in range(0, len(rows), chunks)
+    ]
+    if not blocks:
+        return da.zeros((0, *frame), dtype=np.uint8)
+    return da.concatenate(blocks)
+
+
 def load_galaxy10(
     variant="decals",
     *,
@@ -197,6 +226,7 @@ def load_galaxy10(
     image_size=None,
     return_X_y=False,
     progress=True,
+    chunks=None,
 ):
     """Load Galaxy10 DECaLS or Galaxy10 SDSS (astroNN's HDF5 files).
 
@@ -228,11 +258,18 @@ def load_galaxy10(
         Return ``(images, target)`` instead of a Bunch.
     progress : bool, default=True
         Show a progress bar while downloading.
+    chunks : int or None, default=None
+        Return ``images`` as a lazy :class:`dask.array.Array` with this many
+        galaxies per chunk, nothing read yet: each chunk reads its rows from
+        the file (cropped and resized as asked) when computed, on whichever
+        Dask worker computes it, so the file never has to fit in memory.
+        Feed it to :func:`galaxy_sklearn.parallel.map_blocks`. Needs ``dask``.
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        ``images`` (n, H, W, 3) uint8, ``target`` (n,) int64, ``target_names``
+        ``images`` (n, H, W, 3) uint8 (a dask array with ``chunks``),
+        ``target`` (n,) int64, ``target_names``
         (the ten astroNN class names), ``ra``, ``dec``, ``redshift`` and
         ``pxscale`` for DECaLS, ``filename`` and ``DESCR``.
     (images, target) : tuple
@@ -260,6 +297,8 @@ def load_galaxy10(
     spec = _variant(variant)
     _size_pair(crop, "crop", allow_fraction=True)
     _size_pair(image_size, "image_size")
+    if chunks is not None:
+        chunks = check_int(chunks, "chunks", minimum=1)
     path = fetch_galaxy10(
         variant, data_home=data_home, download=download, progress=progress
     )
@@ -296,8 +335,17 @@ def load_galaxy10(
         target = _read_rows(ans, indices).astype(np.int64)
         if len(target) and (target.min() < 0 or target.max() >= 10):
             raise ValueError(f"{os.fspath(path)!r}: labels outside 0..9 in 'ans'.")
+        if chunks is None:
+            images = _read_images(images_ds, indices, crop, image_size)
+        else:
+            from ..preprocessing import center_crop_resize
+
+            frame = center_crop_resize(images_ds[:0], crop, image_size).shape[1:]
+            rows = np.arange(images_ds.shape[0])
+            rows = rows if indices is None else rows[indices]
+            images = _lazy_images(path, rows, crop, image_size, chunks, frame)
         data = Bunch(
-            images=_read_images(images_ds, indices, crop, image_size),
+            images=images,
             target=target,
             target_names=list(spec.class_names),
             filename=os.fspath(path),

@@ -125,3 +125,28 @@ def test_empty_subset_and_bad_sizes(tmp_path):
     assert data.images.shape == (0, 20, 20, 3) and data.target.shape == (0,)
     with pytest.raises(ValueError, match="image_size must be"):
         load_galaxy10("sdss", data_home=tmp_path, image_size=0)
+
+
+@pytest.mark.parametrize("indices", [None, [9, 2, 2, 5, 0]])
+def test_chunks_give_a_lazy_dask_array_read_a_chunk_at_a_time(tmp_path, indices):
+    da = pytest.importorskip("dask.array")
+    path = tmp_path / "Galaxy10_DECals.h5"
+    _write(path, n=12, size=40)
+    kwargs = dict(data_home=tmp_path, indices=indices, crop=20, image_size=10)
+    eager = load_galaxy10(**kwargs)
+    lazy = load_galaxy10(chunks=4, **kwargs)
+    assert isinstance(lazy.images, da.Array)
+    assert lazy.images.shape == eager.images.shape
+    assert lazy.images.chunks[0] == tuple(
+        min(4, len(eager.target) - start) for start in range(0, len(eager.target), 4)
+    )
+    np.testing.assert_array_equal(lazy.target, eager.target)
+    # nothing was read yet: a file rewritten now is what compute sees
+    with h5py.File(path, "r+") as f:
+        f["images"][...] = 255 - f["images"][...]
+    np.testing.assert_array_equal(
+        lazy.images.compute(), load_galaxy10(**kwargs).images
+    )
+    assert not np.array_equal(lazy.images.compute(), eager.images)
+    with pytest.raises(ValueError, match="chunks must be >= 1"):
+        load_galaxy10(data_home=tmp_path, chunks=0)
