@@ -84,6 +84,11 @@ class GalaxyEstimatorMixin:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
         if not isinstance(self.lr, numbers.Real) or not self.lr > 0:
             raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
+        if not isinstance(self.compile, (bool, dict)):
+            raise ValueError(
+                "compile must be True, False or a dict of torch.compile keyword "
+                f"arguments, got {self.compile!r}."
+            )
         resolve_device(self.device)
 
     def _image_input(self, images: np.ndarray, min_size: int = 1) -> ImageInput:
@@ -189,6 +194,7 @@ class GalaxyEstimatorMixin:
             device=device,
             verbose=self.verbose,
             n_train=n_train,
+            compile=self.compile,
             **kwargs,
         )
 

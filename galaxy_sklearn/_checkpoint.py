@@ -24,7 +24,7 @@ from .nn._weights import load_tensors, save_atomically
 CHECKPOINT_FILE = "checkpoint.pt"
 _FORMAT = "galaxy-sklearn-checkpoint/1"
 # what may change between an interrupted fit and its resumption
-_NOT_FINGERPRINTED = ("checkpoint_dir", "device", "max_epochs", "verbose")
+_NOT_FINGERPRINTED = ("checkpoint_dir", "compile", "device", "max_epochs", "verbose")
 
 
 def _update_with_array(digest, array) -> None:
@@ -45,7 +45,7 @@ def _update_with_module(digest, module: torch.nn.Module) -> None:
 def fingerprint(estimator, images: np.ndarray, targets) -> str:
     """A digest of the training data and of every parameter that shapes it.
 
-    ``max_epochs``, ``device``, ``verbose`` and ``checkpoint_dir`` are left
+    ``max_epochs``, ``device``, ``compile``, ``verbose`` and ``checkpoint_dir`` are left
     out: a fit may resume on another device, or train on for more epochs. A
     ``random_state`` that is not an int counts as "drawn": the seed drawn from
     it is kept in the checkpoint and reused on resuming.

@@ -144,6 +144,14 @@ class GalaxyNet(NeuralNet):
             self.module_.to(memory_format=torch.channels_last)
         return self
 
+    def torch_compile(self, module, name):
+        """Compile the module's forward in place (:meth:`torch.nn.Module.compile`),
+        so that its ``state_dict`` keys, checkpoints and saved files are those
+        of the plain module; skorch would wrap it in another module."""
+        if self.compile and name == "module":
+            module.compile(**self.get_params_for("compile"))
+        return module
+
     def infer(self, x, **fit_params):
         return self.module_(network_input(x, self.device), **fit_params)
 
@@ -206,13 +214,20 @@ class GalaxyNet(NeuralNet):
             if hasattr(self, name + "_")
         ]
         moments = [optimizer.state for optimizer in optimizers]
+        # a compiled forward is code, not state: it is compiled again on load
+        module = getattr(self, "module_", None)
+        compiled = getattr(module, "_compiled_call_impl", None)
         try:
             for optimizer in optimizers:
                 optimizer.state = collections.defaultdict(dict)
+            if compiled is not None:
+                module._compiled_call_impl = None
             state = super().__getstate__()
         finally:
             for optimizer, kept in zip(optimizers, moments):
                 optimizer.state = kept
+            if compiled is not None:
+                module._compiled_call_impl = compiled
         state.pop("_scaler", None)
         for name in shared:
             state[name] = None
@@ -224,6 +239,8 @@ class GalaxyNet(NeuralNet):
         super().__setstate__(state)
         for name in shared:
             setattr(self, name, getattr(self, name + "_"))
+        if self.compile and hasattr(self, "module_"):
+            self.torch_compile(self.module_, "module")
 
 
 class DivergenceGuard(Callback):
@@ -378,9 +395,16 @@ def make_net(
     drop_last: bool = False,
     callbacks=(),
     train_split=None,
+    compile=False,
     **kwargs,
 ) -> GalaxyNet:
-    """A :class:`GalaxyNet` configured from an estimator's parameters."""
+    """A :class:`GalaxyNet` configured from an estimator's parameters.
+
+    ``compile`` is False, True or a dict of :func:`torch.compile` keyword
+    arguments.
+    """
+    if isinstance(compile, dict):
+        kwargs.update({f"compile__{key}": value for key, value in compile.items()})
     batch_size = max(1, min(batch_size, n_train))
     # a last batch of one image breaks batch normalisation in training mode
     drop_last = drop_last or (n_train > batch_size and n_train % batch_size == 1)
@@ -404,6 +428,7 @@ def make_net(
         iterator_valid__collate_fn=collate_batch,
         iterator_train__pin_memory=device.type == "cuda",
         iterator_valid__pin_memory=device.type == "cuda",
+        compile=bool(compile) or isinstance(compile, dict),
         **kwargs,
     )
 

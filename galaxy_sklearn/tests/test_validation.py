@@ -25,8 +25,16 @@ def test_uint8_is_kept_and_other_types_become_float32():
         assert check_images(np.ones((2, 4, 4, 3), dtype)).dtype == np.float32
 
 
-def test_uint8_input_is_a_view_not_a_copy():
-    X = np.zeros((3, 8, 8, 3), np.uint8)
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("layout", ["images", "single_band", "flat", "memmap"])
+def test_input_that_needs_no_conversion_is_a_view_not_a_copy(tmp_path, dtype, layout):
+    X = np.zeros((3, 8, 8, 3), dtype)
+    if layout == "single_band":
+        X = X[..., 0].copy()
+    elif layout == "flat":
+        X = X.reshape(3, -1)
+    elif layout == "memmap":
+        X = np.lib.format.open_memmap(tmp_path / "x.npy", "w+", dtype, X.shape)
     assert np.shares_memory(check_images(X), X)
 
 

@@ -144,9 +144,7 @@ def test_chunks_give_a_lazy_dask_array_read_a_chunk_at_a_time(tmp_path, indices)
     # nothing was read yet: a file rewritten now is what compute sees
     with h5py.File(path, "r+") as f:
         f["images"][...] = 255 - f["images"][...]
-    np.testing.assert_array_equal(
-        lazy.images.compute(), load_galaxy10(**kwargs).images
-    )
+    np.testing.assert_array_equal(lazy.images.compute(), load_galaxy10(**kwargs).images)
     assert not np.array_equal(lazy.images.compute(), eager.images)
     with pytest.raises(ValueError, match="chunks must be >= 1"):
         load_galaxy10(data_home=tmp_path, chunks=0)
