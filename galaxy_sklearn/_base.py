@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import numpy as np
@@ -89,6 +90,14 @@ class GalaxyEstimatorMixin:
                 "compile must be True, False or a dict of torch.compile keyword "
                 f"arguments, got {self.compile!r}."
             )
+        if isinstance(self.compile, dict):
+            known = set(inspect.signature(torch.compile).parameters) - {"model"}
+            unknown = sorted(set(self.compile) - known)
+            if unknown:
+                raise ValueError(
+                    f"compile has keys that torch.compile does not take: {unknown}; "
+                    f"expected some of {sorted(known)}."
+                )
         resolve_device(self.device)
 
     def _image_input(self, images: np.ndarray, min_size: int = 1) -> ImageInput:
@@ -251,8 +260,9 @@ class GalaxyEstimatorMixin:
         check_is_fitted(self)
         images = check_images(X, estimator=self, reset=False)
         module = self.net_.module_.eval()
+        # calling the module itself goes through a compiled forward (compile=)
         return predict_batches(
-            getattr(module, method),
+            module if method == "forward" else getattr(module, method),
             images,
             batch_size=self.batch_size,
             device=self.net_.device,

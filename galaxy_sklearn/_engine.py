@@ -77,6 +77,14 @@ def _batch_tensor(array: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(array))
 
 
+def _detached_copy(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_detached_copy(item) for item in value)
+    return value
+
+
 def network_input(batch: torch.Tensor, device) -> torch.Tensor:
     """A raw ``(n, H, W, C)`` batch as the ``(n, C, H, W)`` float32 that every
     module of the package takes: ``uint8`` divided by 255, other values kept.
@@ -186,6 +194,10 @@ class GalaxyNet(NeuralNet):
         for name in self._optimizers:
             scaler.step(getattr(self, name + "_"))
         scaler.update()
+        if self.compile:
+            # CUDA graphs (mode="reduce-overhead" and "max-autotune") reuse
+            # their output buffers at the next step; train_acc keeps y_pred
+            y_pred = _detached_copy(y_pred)
         return {"loss": loss.detach(), "y_pred": y_pred}
 
     def validation_step(self, batch, **fit_params):
@@ -434,7 +446,13 @@ def make_net(
 
 
 def predict_batches(
-    fn, X: np.ndarray, *, batch_size: int, device, images: bool = True
+    fn,
+    X: np.ndarray,
+    *,
+    batch_size: int,
+    device,
+    images: bool = True,
+    pending_limit: int | None = None,
 ) -> np.ndarray:
     """Apply ``fn`` to batches of ``X`` on ``device``; gather float32 rows.
 
@@ -446,12 +464,14 @@ def predict_batches(
     images share its batch: kernels pick their algorithm by batch shape.
 
     On CUDA, batches go through pinned memory and outputs stay on the device
-    until about 64 MiB are waiting, so the host does not wait for the GPU
-    after every batch; on the CPU each batch is written out at once.
+    until more than ``pending_limit`` bytes are waiting (default 64 MiB), so
+    the host does not wait for the GPU after every batch; on the CPU each
+    batch is written out at once (default 0).
     """
     device = torch.device(device)
     on_gpu = device.type == "cuda"
-    pending_limit = 64 * 2**20 if on_gpu else 0
+    if pending_limit is None:
+        pending_limit = 64 * 2**20 if on_gpu else 0
     out, pending, pending_bytes = None, [], 0
 
     def flush():
@@ -471,7 +491,10 @@ def predict_batches(
             xb = _batch_tensor(batch)
             if on_gpu:
                 xb = xb.pin_memory()
-            xb = network_input(xb, device) if images else xb.to(device)
+            if images:
+                xb = network_input(xb, device)
+            else:
+                xb = xb.to(device, non_blocking=True)
             result = fn(xb)[:n].float()
             if out is None:
                 out = np.empty((len(X), *result.shape[1:]), dtype=np.float32)

@@ -188,7 +188,9 @@ def _read_images(dataset, indices, crop, image_size, chunk=512):
     return np.concatenate(parts)
 
 
-def _read_file_rows(path, rows, crop, image_size):
+def _read_file_rows(path, rows, crop, image_size, file_version):
+    """``file_version`` (size and modification time) only makes the task's
+    key change when the file does, so a cluster never serves stale chunks."""
     import h5py
 
     with h5py.File(path, "r") as h5:
@@ -201,16 +203,18 @@ def _lazy_images(path, rows, crop, image_size, chunks, frame):
     import dask.array as da
 
     path = os.fspath(path)
-    blocks = [
-        da.from_delayed(
-            dask.delayed(_read_file_rows, pure=True)(
-                path, rows[start : start + chunks], crop, image_size
-            ),
-            shape=(len(rows[start : start + chunks]), *frame),
-            dtype=np.uint8,
+    stat = os.stat(path)
+    version = (stat.st_size, stat.st_mtime_ns)
+    blocks = []
+    for start in range(0, len(rows), chunks):
+        part = rows[start : start + chunks]
+        if np.all(np.diff(part) == 1):  # a slice reads far faster in h5py
+            part = slice(int(part[0]), int(part[-1]) + 1)
+        block = dask.delayed(_read_file_rows, pure=True)(
+            path, part, crop, image_size, version
         )
-        for start in range(0, len(rows), chunks)
-    ]
+        n = len(rows[start : start + chunks])
+        blocks.append(da.from_delayed(block, shape=(n, *frame), dtype=np.uint8))
     if not blocks:
         return da.zeros((0, *frame), dtype=np.uint8)
     return da.concatenate(blocks)

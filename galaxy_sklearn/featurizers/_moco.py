@@ -71,11 +71,13 @@ class MoCoFeaturizer(
     device : str, default="auto"
         ``"auto"`` trains on CUDA when present, else on the CPU.
     compile : bool or dict, default=False
-        Compile the network's forward pass with :func:`torch.compile`; a dict
-        is passed to it as keyword arguments (``{"mode": "max-autotune"}``).
-        Worth it for long trainings on a GPU; the first batches pay for the
-        compilation (tens of seconds). Checkpoints and saved files have the
-        same format as without it; results agree to rounding, not bit for bit.
+        Compile the network's forward pass with :func:`torch.compile` for
+        training; a dict is passed to it as keyword arguments
+        (``{"mode": "max-autotune-no-cudagraphs"}``). Worth it for long
+        trainings on a GPU; the first batches pay for the compilation (tens of
+        seconds). Checkpoints and saved files have the same format as without
+        it. Results are close to an uncompiled fit's but not the same: the
+        compiled code rounds differently and draws its own random numbers.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and augmentation; CPU fits with
         the same seed are identical.

@@ -81,6 +81,11 @@ default="transform"
             "Expected images as (n, H, W, C), (n, H, W) or (n, n_features), got a "
             f"{X.ndim}-D dask array of shape {X.shape}."
         )
+    if any(np.isnan(size) for size in X.chunks[0]):
+        raise ValueError(
+            "X has chunks of unknown size (from a filter or a dataframe); call "
+            "X.compute_chunk_sizes() first."
+        )
     X = X.rechunk({axis: -1 for axis in range(1, X.ndim)})
     if X.shape[0] == 0:
         raise ValueError("Found array with 0 sample(s); expected at least one image.")
@@ -88,14 +93,14 @@ default="transform"
     # fail: morphology of an empty frame is NaN, which a classifier refuses)
     sample = np.asarray(getattr(estimator, method)(np.asarray(X[:1].compute())))
     dtype = sample.dtype
-    if method == "predict" and hasattr(estimator, "classes_"):
-        dtype = np.asarray(estimator.classes_).dtype  # the widest label
-    out_dims = sample.ndim
-    kwargs = {}
-    if out_dims < X.ndim:
-        kwargs["drop_axis"] = list(range(out_dims, X.ndim))
-    elif out_dims > X.ndim:
-        kwargs["new_axis"] = list(range(X.ndim, out_dims))
+    classes = getattr(estimator, "classes_", None)
+    if method == "predict" and sample.ndim == 1 and isinstance(classes, np.ndarray):
+        dtype = classes.dtype  # the widest label, not the first image's
+    if sample.ndim > X.ndim:
+        raise ValueError(
+            f"{type(estimator).__name__}.{method} returns {sample.ndim}-D output "
+            f"for {X.ndim}-D input; map_blocks only maps to as many dimensions."
+        )
     return X.map_blocks(
         _apply,
         dask.delayed(estimator, pure=True),
@@ -103,5 +108,5 @@ default="transform"
         dtype=dtype,
         chunks=(X.chunks[0], *((size,) for size in sample.shape[1:])),
         meta=np.empty((0, *sample.shape[1:]), dtype=dtype),
-        **kwargs,
+        drop_axis=list(range(sample.ndim, X.ndim)),
     )

@@ -61,11 +61,13 @@ default=None
     device : str, default="auto"
         ``"auto"`` trains on CUDA when present, else on the CPU.
     compile : bool or dict, default=False
-        Compile the network's forward pass with :func:`torch.compile`; a dict
-        is passed to it as keyword arguments (``{"mode": "max-autotune"}``).
-        Worth it for long trainings on a GPU; the first batches pay for the
-        compilation (tens of seconds). Checkpoints and saved files have the
-        same format as without it; results agree to rounding, not bit for bit.
+        Compile the network's forward pass with :func:`torch.compile` for
+        training and ``predict``; a dict is passed to it as keyword arguments
+        (``{"mode": "max-autotune-no-cudagraphs"}``). Worth it for long
+        trainings on a GPU; the first batches pay for the compilation (tens of
+        seconds). Checkpoints and saved files have the same format as without
+        it. Results are close to an uncompiled fit's but not the same: the
+        compiled code rounds differently and draws its own random numbers.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and augmentation.
     verbose : int, default=0

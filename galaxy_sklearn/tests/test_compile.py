@@ -54,6 +54,8 @@ def test_compile_takes_part_in_checkpoints_without_changing_them(galaxies, tmp_p
         **{**SMALL, "max_epochs": 2},
     ).fit(X)
     assert len(resumed.history_) == 2
+    assert resumed.module_._compiled_call_impl is not None
+    assert moco.module_._compiled_call_impl is None
 
 
 @pytest.mark.parametrize("bad", ["yes", 1, None])
@@ -61,3 +63,5 @@ def test_compile_must_be_a_bool_or_a_dict(galaxies, bad):
     X, y = galaxies
     with pytest.raises(ValueError, match="compile must be True, False or a dict"):
         CNNGalaxyClassifier("simple_cnn", compile=bad, **SMALL).fit(X, y)
+    with pytest.raises(ValueError, match=r"torch.compile does not take: \['speed'\]"):
+        CNNGalaxyClassifier("simple_cnn", compile={"speed": 1}, **SMALL).fit(X, y)

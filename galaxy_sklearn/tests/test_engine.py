@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from galaxy_sklearn import CNNGalaxyClassifier
@@ -15,18 +16,32 @@ def test_fit_leaves_the_callers_random_state_alone():
     assert torch.equal(torch.rand(3), expected)
 
 
-def test_predict_batches_feeds_fixed_size_batches_and_keeps_order():
-    X = np.arange(10, dtype=np.float32).reshape(10, 1, 1, 1)
+@pytest.mark.parametrize("pending_limit", [None, 20, 10**9])
+def test_predict_batches_feeds_fixed_size_batches_and_keeps_order(pending_limit):
+    # a limit of 20 bytes gathers outputs two batches at a time, 10**9 keeps
+    # them all until the end: the CUDA path, where outputs wait on the device
+    X = np.arange(10, dtype=np.uint8).reshape(10, 1, 1, 1)
     seen = []
 
     def fn(batch):
-        seen.append(len(batch))
+        seen.append((len(batch), batch.dtype, batch.shape[1:]))
         return batch.reshape(len(batch), 1) * 2
 
-    out = predict_batches(fn, X, batch_size=4, device="cpu")
-    assert seen == [4, 4, 4]
-    np.testing.assert_array_equal(out[:, 0], np.arange(10) * 2)
+    out = predict_batches(
+        fn, X, batch_size=4, device="cpu", pending_limit=pending_limit
+    )
+    assert seen == [(4, torch.float32, (1, 1, 1))] * 3
+    np.testing.assert_allclose(out[:, 0], np.arange(10) * 2 / 255, rtol=1e-6)
     assert out.dtype == np.float32
+    rows = predict_batches(
+        lambda z: z + 1,
+        np.arange(6, dtype=np.float32).reshape(3, 2),
+        batch_size=2,
+        device="cpu",
+        images=False,
+        pending_limit=pending_limit,
+    )
+    np.testing.assert_array_equal(rows, np.arange(6).reshape(3, 2) + 1)
 
 
 def test_dataset_serves_whole_batches_from_read_only_arrays():

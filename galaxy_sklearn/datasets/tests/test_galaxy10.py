@@ -127,7 +127,7 @@ def test_empty_subset_and_bad_sizes(tmp_path):
         load_galaxy10("sdss", data_home=tmp_path, image_size=0)
 
 
-@pytest.mark.parametrize("indices", [None, [9, 2, 2, 5, 0]])
+@pytest.mark.parametrize("indices", [None, [9, 2, 2, 5, 0], slice(3, 11), []])
 def test_chunks_give_a_lazy_dask_array_read_a_chunk_at_a_time(tmp_path, indices):
     da = pytest.importorskip("dask.array")
     path = tmp_path / "Galaxy10_DECals.h5"

@@ -57,7 +57,6 @@ def test_blockwise_inference_from_an_hdf5_file_on_workers(client, galaxies, tmp_
     # the four chunks were read and transformed by the worker processes
     ran = [task for task in stream.data if "_apply" in str(task["key"])]
     assert len(ran) == 4
-    assert {task["worker"] for task in ran} <= set(client.scheduler_info()["workers"])
 
 
 @pytest.mark.parametrize("method", ["predict", "predict_proba"])
@@ -103,11 +102,9 @@ def test_grid_search_through_the_joblib_dask_backend(client, galaxies):
     np.testing.assert_allclose(
         spread.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
     )
-    # the 4 candidates x 2 folds were fitted by the cluster's workers
+    # the 4 candidates x 2 folds were fitted as tasks of the cluster (a local
+    # joblib backend would leave the task stream empty)
     assert len(stream.data) >= 8
-    assert {task["worker"] for task in stream.data} <= set(
-        client.scheduler_info()["workers"]
-    )
 
 
 def test_map_blocks_refuses_what_it_cannot_run(galaxies):
@@ -124,6 +121,16 @@ def test_map_blocks_refuses_what_it_cannot_run(galaxies):
         map_blocks(cae, da.zeros(5))
     with pytest.raises(ValueError, match="0 sample"):
         map_blocks(cae, X[:0])
+    filtered = da.from_array(X, chunks=(10, 16, 16, 3))
+    filtered = filtered[filtered.mean(axis=(1, 2, 3)) > 0]
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        map_blocks(cae, filtered)
+    np.testing.assert_allclose(
+        map_blocks(cae, filtered.compute_chunk_sizes()).compute(),
+        cae.transform(X[X.mean(axis=(1, 2, 3)) > 0]),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     # a numpy array is wrapped and gives the same result
     np.testing.assert_allclose(
         map_blocks(cae, X).compute(), cae.transform(X), rtol=1e-5, atol=1e-6
