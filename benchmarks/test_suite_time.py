@@ -28,8 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", default="benchmarks/results")
+    parser.add_argument(
+        "--durations", type=int, default=0, help="also list the N slowest tests"
+    )
     args = parser.parse_args()
     command = [sys.executable, "-m", "pytest", "-q"]
+    if args.durations:
+        command.append(f"--durations={args.durations}")
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -50,6 +55,9 @@ def main() -> None:
             }
         ]
     ).to_markdown(index=False)
+    if result.returncode or args.durations:
+        # the failures, or the slowest tests, and the summary
+        print("\n".join(lines[-(args.durations + 40) :]))
     print(table)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
