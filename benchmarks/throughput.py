@@ -14,8 +14,8 @@ alternating, since timings on shared machines drift:
   50k and 100k 64-px RGB images, each in a fresh process that loads the
   fitted featurizer (:func:`galaxy_sklearn.load`): the peak during the call
   (``VmHWM``, reset just before it) against the input and output sizes; the
-  images held in memory as a numpy array, then read from an HDF5 file as a
-  dask array (``load_galaxy10(chunks=2048)`` and
+  images loaded into memory as a numpy array (from a ``.npy`` file), then
+  read from an HDF5 file as a dask array (``load_galaxy10(chunks=2048)`` and
   :func:`galaxy_sklearn.parallel.map_blocks`), so that they never are.
 
 Run::
@@ -197,18 +197,19 @@ def current_rss_mib() -> float:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-def memory_child(n: int, model: str, source: str) -> None:
-    """In a fresh process: load a fitted CAE, then transform ``n`` images held
-    in memory (``source="array"``) or read from an HDF5 file in dask chunks."""
+def memory_child(n: int, model: str, source: str, folder: str) -> None:
+    """In a fresh process: load a fitted CAE, then transform the first ``n``
+    images of ``folder``: loaded into memory from ``images.npy``
+    (``source="array"``), or read from ``Galaxy10_DECals.h5`` in dask chunks."""
     cae = load(model)
     if source == "array":
-        X, _ = galaxies(n)
+        X = np.array(np.load(Path(folder) / "images.npy", mmap_mode="r")[:n])
         cae.transform(X[:256])  # warm up kernels and allocator caches
         input_mib = X.nbytes / 2**20
     else:
         import dask.array as da
 
-        X = load_galaxy10(data_home=source, chunks=2048).images[:n]
+        X = load_galaxy10(data_home=folder, chunks=2048).images[:n]
         cae.transform(X[:256].compute())
         input_mib = 0.0
     before = current_rss_mib()
@@ -243,10 +244,11 @@ def memory(args) -> pd.DataFrame:
         model = str(Path(tmp) / "cae.pt")
         cae.set_params(random_state=0).fit(X).save(model)
         X, y = galaxies(max(args.memory_sizes))
+        np.save(Path(tmp) / "images.npy", X)
         with h5py.File(Path(tmp) / "Galaxy10_DECals.h5", "w") as f:
             f["images"], f["ans"] = X, y
         del X, y
-        for source in ("array", tmp):
+        for source in ("array", "hdf5"):
             for n in args.memory_sizes:
                 command = [
                     sys.executable,
@@ -255,6 +257,7 @@ def memory(args) -> pd.DataFrame:
                     str(n),
                     model,
                     source,
+                    tmp,
                 ]
                 result = subprocess.run(
                     command, check=True, capture_output=True, text=True
@@ -269,7 +272,7 @@ def main() -> None:
     parser.add_argument("--output", default="benchmarks/results")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=["speed", "memory"])
-    parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         memory_child(int(args.memory_child[0]), *args.memory_child[1:])
