@@ -183,18 +183,12 @@ def speed(args, device) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def peak_rss_mib() -> float:
+def status_mib(field: str) -> float:
+    """A memory field of /proc/self/status (``VmHWM``: peak, ``VmRSS``: now)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
-def current_rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def memory_child(n: int, model: str, source: str, folder: str) -> None:
@@ -212,7 +206,7 @@ def memory_child(n: int, model: str, source: str, folder: str) -> None:
         X = load_galaxy10(data_home=folder, chunks=2048).images[:n]
         cae.transform(X[:256].compute())
         input_mib = 0.0
-    before = current_rss_mib()
+    before = status_mib("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to VmRSS
     start = time.perf_counter()
     if source == "array":
@@ -221,7 +215,7 @@ def memory_child(n: int, model: str, source: str, folder: str) -> None:
         Z = map_blocks(cae, X).compute(scheduler="synchronous")
         assert isinstance(X, da.Array)
     seconds = time.perf_counter() - start
-    peak = peak_rss_mib()
+    peak = status_mib("VmHWM")
     output = Z.nbytes / 2**20
     row = {
         "input": "numpy array" if source == "array" else "HDF5 file, dask chunks",
