@@ -60,9 +60,11 @@ folder = find_gz2() or write_synthetic_gz2(Path(tempfile.mkdtemp()))
 labels = pd.read_csv(folder / "labels.csv")
 # a stratified sample of 900 galaxies keeps the example to seconds
 sample, _ = train_test_split(
-    labels, train_size=min(900, len(labels) - 5), stratify=labels["label"],
+    labels,
+    train_size=min(900, len(labels) - 5),
+    stratify=labels["label"],
     random_state=0,
-)  # fmt: skip
+)
 data = load_galaxy_zoo2(
     folder / "images",
     labels_csv=folder / "labels.csv",
@@ -100,8 +102,10 @@ clf = CNNGalaxyClassifier(
 )
 clf.fit(X_train, y_train)
 pred = clf.predict(X_test)
-print(f"accuracy {np.mean(pred == y_test):.3f}, "
-      f"balanced accuracy {balanced_accuracy_score(y_test, pred):.3f}")  # fmt: skip
+print(
+    f"accuracy {np.mean(pred == y_test):.3f}, "
+    f"balanced accuracy {balanced_accuracy_score(y_test, pred):.3f}"
+)
 
 ConfusionMatrixDisplay.from_predictions(
     y_test,

@@ -31,7 +31,12 @@ print(f"{features.shape[1]} features per galaxy")
 # %%
 # The map places each held-out galaxy by its features; thumbnails show a few.
 fig = plot_embedding(
-    features, y_test, method="tsne", names=GALAXY_CLASSES, images=X_test,
-    n_thumbnails=16, title="MoCo features of held-out galaxies (t-SNE)",
-)  # fmt: skip
+    features,
+    y_test,
+    method="tsne",
+    names=GALAXY_CLASSES,
+    images=X_test,
+    n_thumbnails=16,
+    title="MoCo features of held-out galaxies (t-SNE)",
+)
 plt.show()

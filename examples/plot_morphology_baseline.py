@@ -45,9 +45,12 @@ def find_gz2():
 folder = find_gz2()
 if folder is not None:
     X, y = load_galaxy_zoo2(
-        folder / "images", labels_csv=folder / "labels.csv", crop=207,
-        image_size=64, return_X_y=True,
-    )  # fmt: skip
+        folder / "images",
+        labels_csv=folder / "labels.csv",
+        crop=207,
+        image_size=64,
+        return_X_y=True,
+    )
     # a stratified sample of 3,000 keeps the example to seconds
     X, _, y, _ = train_test_split(X, y, train_size=3000, stratify=y, random_state=0)
     source = f"{len(X)} SDSS galaxies from {folder}"

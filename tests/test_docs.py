@@ -27,9 +27,7 @@ def _public_names():
         names += [(module.name, n) for n in getattr(sub, "__all__", [])]
     out = []
     for sub, name in names:
-        owner = importlib.import_module(
-            "galaxy_sklearn" + (f".{sub}" if sub else "")
-        )
+        owner = importlib.import_module("galaxy_sklearn" + (f".{sub}" if sub else ""))
         out.append((f"{sub}.{name}" if sub else name, getattr(owner, name)))
     return out
 
@@ -64,7 +62,9 @@ def test_public_name_on_api_page(qualified, obj):
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda c: c.__name__)
 def test_estimator_has_runnable_examples(estimator):
     doc = inspect.getdoc(estimator) or ""
-    section = re.search(r"^Examples\n-{8}\n(.*?)(?=^\S.*\n-{3,}\n|\Z)", doc, re.S | re.M)
+    section = re.search(
+        r"^Examples\n-{8}\n(.*?)(?=^\S.*\n-{3,}\n|\Z)", doc, re.S | re.M
+    )
     assert section, f"{estimator.__name__} has no Examples section"
     assert ">>> " in section.group(1), f"{estimator.__name__}: Examples has no >>>"
     # doctests are collected from the module that defines the class
@@ -78,3 +78,36 @@ EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
 def test_example_says_what_to_raise_on_a_gpu(path):
     text = path.read_text()
     assert re.search(r"on\s+a\s+GPU", text, re.I), f"{path.name}: no note for a GPU"
+
+
+def _inventory_names(path):
+    """The object names in a Sphinx ``objects.inv`` (version 2)."""
+    import zlib
+
+    header, _, body = path.read_bytes().partition(b"zlib.\n")
+    assert header.startswith(b"# Sphinx inventory version 2"), path
+    lines = zlib.decompress(body).decode().splitlines()
+    return {line.split(" ", 1)[0] for line in lines}
+
+
+def test_offline_docs_build_links_from_snapshots(monkeypatch, capsys):
+    import runpy
+
+    monkeypatch.setenv("GALAXY_SKLEARN_DOCS_OFFLINE", "1")
+    conf = runpy.run_path(str(ROOT / "docs" / "conf.py"))
+    mapping = conf["intersphinx_mapping"]
+    assert {"python", "sklearn", "astropy"} <= set(mapping)
+    for name, (url, sources) in mapping.items():
+        assert url == conf["INTERSPHINX_SITES"][name]
+        assert None not in sources, f"{name}: an offline build must not fetch"
+    printed = capsys.readouterr().out
+    left_out = set(conf["INTERSPHINX_SITES"]) - set(mapping)
+    assert all(repr(name) in printed for name in left_out), printed
+    expected = {
+        "sklearn": "sklearn.pipeline.Pipeline",
+        "python": "pathlib.Path",
+        "astropy": "astropy.nddata.Cutout2D",
+    }
+    for name, example in expected.items():
+        (snapshot,) = mapping[name][1]
+        assert example in _inventory_names(Path(snapshot))
