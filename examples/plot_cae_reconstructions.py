@@ -4,8 +4,9 @@ Autoencoder reconstructions
 
 A :class:`~galaxy_sklearn.CAEFeaturizer` compresses each galaxy into a short
 latent vector (``transform``) and decodes it back (``inverse_transform``).
-Reconstructions show what the latent space keeps: size, shape, orientation
-and colour survive, noise and faint detail do not.
+Reconstructions show what the latent space keeps: with this short training,
+position, brightness and rough size survive, while elongation, colour, noise
+and faint detail mostly do not (more epochs keep more of the shape).
 """
 
 import matplotlib.pyplot as plt

@@ -3,9 +3,9 @@ Looking at a CNN: learning curves, confusion, ROC and saliency
 ==============================================================
 
 Fit a :class:`~galaxy_sklearn.CNNGalaxyClassifier` with a validation split,
-then draw what the ResNet50 and Galaxy10 repositories drew: loss and accuracy
-per epoch, the confusion matrix, the ROC curves, and where the network looks
-(Grad-CAM over the backbone's last convolutional block).
+then draw what a morphology paper shows of a trained network: loss and
+accuracy per epoch, the confusion matrix, the ROC curves, and where the
+network looks (Grad-CAM over a convolutional block).
 
 Small settings for a CPU (about 20 seconds); on a GPU raise ``n_samples`` to
 20000, ``image_size`` to 64 and ``max_epochs`` to 30, and try ``"resnet18"``.
@@ -51,9 +51,30 @@ fig = plot_roc_curves(
 
 # %%
 # Grad-CAM: the regions that raise the predicted class's score. At 24 px the
-# last block's map is 3x3; ``layer="features.3"`` gives a full-resolution one.
-fig = plot_saliency(clf, X_test, y_test, n_images=6, names=GALAXY_CLASSES)
+# last block's map is only 3x3, so the heatmap is a blurred blob; where no
+# region of that coarse map raises the score (every weighted map negative
+# before Grad-CAM's ReLU) it is empty, as it can be for a confident, correct
+# prediction.
 fig = plot_saliency(
-    clf, X_test, y_test, n_images=6, names=GALAXY_CLASSES, layer="features.3"
+    clf,
+    X_test,
+    y_test,
+    n_images=6,
+    names=GALAXY_CLASSES,
+    title="Grad-CAM, last block (3x3 map)",
+)
+plt.show()
+
+# %%
+# An earlier block, ``layer="features.3"``, has a full-resolution map and
+# shows which pixels of each galaxy the decision rests on.
+fig = plot_saliency(
+    clf,
+    X_test,
+    y_test,
+    n_images=6,
+    names=GALAXY_CLASSES,
+    layer="features.3",
+    title='Grad-CAM, layer="features.3" (24x24 map)',
 )
 plt.show()

@@ -44,12 +44,13 @@ with h5py.File(home / "Galaxy10_DECals.h5", "w") as f:
     f["ans"] = y
 
 survey = load_galaxy10("decals", data_home=home, chunks=250)
-print(survey.images)
+images = survey.images
+print(f"lazy {images.shape} {images.dtype} array, chunks of {images.chunksize[0]}")
 
 # %%
-# A featurizer fitted on a small labelled sample, in memory as usual.
+# A featurizer fitted on a small sample (no labels), in memory as usual.
 cae = CAEFeaturizer(latent_dim=16, max_epochs=3, random_state=0, device="cpu")
-cae.fit(X[:600])
+_ = cae.fit(X[:600])
 
 # %%
 # Blockwise inference on the cluster. ``map_blocks`` is lazy; computing it
@@ -60,7 +61,7 @@ cluster = LocalCluster(
 )
 client = Client(cluster)
 features = map_blocks(cae, survey.images)
-print(features)
+print(f"lazy {features.shape}: {features.numblocks[0]} tasks, nothing read yet")
 with get_task_stream(client) as stream:
     Z = features.compute()
 print(f"{Z.shape[0]} galaxies embedded into {Z.shape[1]} features")

@@ -72,7 +72,7 @@ data = load_galaxy_zoo2(
     crop=207,
     image_size=32,
 )
-print(f"{len(data.images)} galaxies from {folder}: {data.images.shape}")
+print(f"{len(data.images)} galaxies from {folder.name}/: {data.images.shape}")
 
 # %%
 # Six galaxies of each class, after the 207 px crop and the resize.
@@ -86,6 +86,8 @@ for label, row in enumerate(axes):
         ax.set_yticks([])
     row[0].set_ylabel(GALAXY_CLASSES[label], rotation=0, ha="right", fontsize=8)
 fig.suptitle("Galaxy Zoo 2, five classes")
+fig.tight_layout()
+plt.show()
 
 # %%
 # Train on two thirds, evaluate on the rest. Rotations and flips do not change

@@ -80,7 +80,7 @@ results["classifier"] = [
 table = results.pivot_table(
     index="featurizer", columns="classifier", values="mean_test_score"
 )
-print(table.round(3))
+print(table.round(3).to_string())
 ax = table.plot.barh(figsize=(7, 3.5))
 ax.set_xlabel("cross-validated accuracy")
 ax.figure.tight_layout()

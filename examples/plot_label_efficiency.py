@@ -32,6 +32,7 @@ results = compare(
     max_epochs=3,
     output=output,
     verbose=0,
+    echo=None,  # the summary table is in output/summary.md
 )
 
 # %%

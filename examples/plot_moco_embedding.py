@@ -5,9 +5,10 @@ MoCo embedding map
 A :class:`~galaxy_sklearn.MoCoFeaturizer` learns, without labels, to map two
 random views of a galaxy (rotated, flipped, shifted, blurred, noised) close
 together and other galaxies apart. A t-SNE map of its features, coloured by
-the labels it never saw, shows what it learned: with this short training,
-edge-on discs and spirals gather in their own regions while the three smooth
-classes, which differ only in ellipticity, still overlap.
+the labels it never saw, shows what it learned: with this short training the
+classes only begin to separate, edge-on discs and spirals leaning towards
+their own regions while the three smooth classes, which differ only in
+ellipticity, overlap.
 
 Small settings for a CPU (about 30 seconds); on a GPU raise ``n_samples`` to
 20000, ``image_size`` to 64 and ``max_epochs`` to 100.

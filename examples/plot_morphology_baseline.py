@@ -30,6 +30,7 @@ from sklearn.model_selection import train_test_split
 
 from galaxy_sklearn import MorphologyFeatures
 from galaxy_sklearn.datasets import GALAXY_CLASSES, load_galaxy_zoo2, make_galaxies
+from galaxy_sklearn.morphology import MORPHOLOGY_FLAGS
 
 
 def find_gz2():
@@ -53,7 +54,7 @@ if folder is not None:
     )
     # a stratified sample of 3,000 keeps the example to seconds
     X, _, y, _ = train_test_split(X, y, train_size=3000, stratify=y, random_state=0)
-    source = f"{len(X)} SDSS galaxies from {folder}"
+    source = f"{len(X)} SDSS galaxies (Galaxy Zoo 2)"
 else:
     X, y = make_galaxies(n_samples=3000, image_size=64, random_state=0)
     source = f"{len(X)} synthetic galaxies"
@@ -62,12 +63,17 @@ print(source, X.shape)
 # %%
 # Measure every galaxy. ``flag`` is 0 where every statistic is defined; its
 # bits say what went wrong elsewhere (no source, source on the edge, ...),
-# and undefined statistics are NaN rather than a guess.
+# and undefined statistics are NaN rather than a guess. On these 207 px crops
+# many galaxies' segments reach the frame (``edge``): they are measured, but
+# their radii and fluxes are biased low, which the forest can learn to weigh.
 features = MorphologyFeatures().fit(X)
 names = list(features.get_feature_names_out())
 F = features.transform(X)
 column = {name: F[:, i] for i, name in enumerate(names)}
 print(f"{np.mean(column['flag'] == 0):.0%} of galaxies measured without a flag")
+flags = column["flag"].astype(int)
+for name, bit in MORPHOLOGY_FLAGS.items():
+    print(f"  {name:<18} {np.mean(flags & bit > 0):6.1%}")
 
 # %%
 # The Gini-M20 plane (Lotz et al. 2004): smooth, concentrated galaxies sit

@@ -195,8 +195,8 @@ def load_galaxy_zoo2(
     image_size : int, (int, int) or None, default=64
         Side of the returned images; None keeps the cropped size.
     split : str, default=None
-        Keep only rows of the labels CSV with this ``split`` value (``"train"``
-        or ``"val"`` in ``shared/data/gz2_5class``).
+        Keep only rows of the labels CSV whose ``split`` column has this
+        value, e.g. ``"train"`` or ``"val"``.
     galaxy_ids : array-like, default=None
         Load only these galaxies, in this order.
     derive_labels : bool, default=True

@@ -139,10 +139,10 @@ def make_galaxies(
 
     References
     ----------
-    Sersic, J. L. 1968, Atlas de Galaxias Australes, Observatorio Astronomico.
-    Freeman, K. C. 1970, ApJ, 160, 811.
-    Ciotti, L. & Bertin, G. 1999, A&A, 352, 447.
-    Lupton, R. et al. 2004, PASP, 116, 133.
+    * Sersic, J. L. 1968, Atlas de Galaxias Australes, Observatorio Astronomico.
+    * Freeman, K. C. 1970, ApJ, 160, 811.
+    * Ciotti, L. & Bertin, G. 1999, A&A, 352, 447.
+    * Lupton, R. et al. 2004, PASP, 116, 133.
 
     Examples
     --------

@@ -110,7 +110,7 @@ class MoCoFeaturizer(
     See Also
     --------
     CAEFeaturizer : autoencoder features.
-    galaxy_sklearn.semi_supervised.LabelledOnlyClassifier : train the final
+    galaxy_sklearn.LabelledOnlyClassifier : train the final
         classifier on labelled rows only.
 
     Examples

@@ -69,11 +69,11 @@ class MorphologyFeatures(ImageTransformerMixin):
     ====  =====================  ==============================================
     1     ``no_source``          nothing detected: every statistic is NaN
     2     ``edge``               the source touches the frame
-    4     ``no_petrosian``       no circular (``petrosian_radius`` NaN;
-                                 apertures use the diagonal, or 1 px if the
-                                 profile starts below eta) or no elliptical
-                                 Petrosian radius (Gini segmap blurred by
-                                 the same fallback)
+    4     ``no_petrosian``       no circular Petrosian radius
+                                 (``petrosian_radius`` NaN; apertures use
+                                 the diagonal, or 1 px if the profile starts
+                                 below eta) or no elliptical one (Gini
+                                 segmap blurred by the same fallback)
     8     ``non_positive_flux``  no positive flux in the source: all NaN
     16    ``gini_segmap``        the Gini segmap is empty or the whole frame
     ====  =====================  ==============================================
@@ -118,9 +118,9 @@ class MorphologyFeatures(ImageTransformerMixin):
 
     References
     ----------
-    Conselice, C. J. 2003, ApJS, 147, 1.
-    Lotz, J. M., Primack, J., & Madau, P. 2004, AJ, 128, 163.
-    Rodriguez-Gomez, V., et al. 2019, MNRAS, 483, 4140 (statmorph).
+    * Conselice, C. J. 2003, ApJS, 147, 1.
+    * Lotz, J. M., Primack, J., & Madau, P. 2004, AJ, 128, 163.
+    * Rodriguez-Gomez, V., et al. 2019, MNRAS, 483, 4140 (statmorph).
 
     Examples
     --------
