@@ -11,9 +11,9 @@ The cluster here is two workers inside this process, so that the example
 runs anywhere in about half a minute. On real hardware, start workers on other
 machines (``dask worker scheduler:8786``) and connect with
 ``Client("scheduler:8786")``; raise ``n_samples`` and ``image_size`` in
-``make_galaxies`` (the DECaLS file holds 17,736 galaxies of 256 px). On a GPU, raise the
-featurizer's ``max_epochs`` to 50 and drop ``device="cpu"``: each worker then
-embeds its blocks on the GPU it sees.
+``make_galaxies`` (the DECaLS file holds 17,736 galaxies of 256 px). On a GPU,
+raise the featurizer's ``max_epochs`` to 50 and drop ``device="cpu"``: each
+worker then embeds its blocks on the GPU it sees.
 """
 
 import tempfile

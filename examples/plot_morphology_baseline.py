@@ -14,9 +14,9 @@ featurizer should beat.
 The galaxies are real SDSS ones from ``shared/data/gz2_5class`` (or the
 folder named by ``GALAXY_SKLEARN_GZ2``); without them the example uses the
 built-in synthetic galaxies. The statistics are numpy on the CPU, so nothing
-changes on a GPU; on a machine with more cores raise the
-3,000-galaxy sample to all of them, since ``MorphologyFeatures`` spreads a
-batch over ``n_jobs`` threads.
+changes on a GPU; on a machine with more cores raise the 3,000-galaxy sample
+to all of them, since ``MorphologyFeatures`` spreads a batch over ``n_jobs``
+threads.
 """
 
 import os
