@@ -30,6 +30,8 @@ autodoc_typehints = "none"
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 napoleon_use_rtype = False
+# fitted attributes as a field list under their own heading, like Parameters
+napoleon_custom_sections = [("Attributes", "params_style")]
 exclude_patterns = [
     "_build",
     "_intersphinx",
@@ -40,6 +42,8 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"galaxy-sklearn {release}"
 html_theme_options = {"navigation_with_keys": False}
 html_show_sourcelink = False
+# pages with no sub-pages get no empty "Section Navigation" sidebar
+html_sidebars = {"install": [], "api": []}
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]
 
