@@ -70,8 +70,8 @@ features = MorphologyFeatures().fit(X)
 names = list(features.get_feature_names_out())
 F = features.transform(X)
 column = {name: F[:, i] for i, name in enumerate(names)}
-print(f"{np.mean(column['flag'] == 0):.0%} of galaxies measured without a flag")
 flags = column["flag"].astype(int)
+print(f"{np.mean(flags == 0):.0%} of galaxies measured without a flag")
 for name, bit in MORPHOLOGY_FLAGS.items():
     print(f"  {name:<18} {np.mean(flags & bit > 0):6.1%}")
 
