@@ -142,7 +142,7 @@ class MorphologyFeatures(ImageTransformerMixin):
         min_area=10,
         border=None,
         sersic=False,
-        mask_neighbours=True,
+        mask_neighbours=False,
         image_shape=None,
         n_jobs=None,
         batch_size=128,

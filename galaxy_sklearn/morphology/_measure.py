@@ -24,6 +24,7 @@ from ._segmentation import (
     central_source,
     estimate_sky,
     find_sky_boxes,
+    frame_pixels,
     label_sources,
     touches_edge,
 )
@@ -63,7 +64,8 @@ _FRACTION_CAS = 0.25  # S smoothing box and inner radius, in Petrosian radii
 _FRACTION_GINI = 0.2  # Gini segmap smoothing, in elliptical Petrosian radii
 _EXTENT_FLUX = 2.0  # total flux aperture, in Petrosian radii
 _MAX_CENTRE_STEPS = 4  # moves per step size of the asymmetry centre search
-_SEARCH_RADIUS = 10.0  # px of light the centre search looks at
+_SEARCH_RADIUS = 25.0  # px of light the centre search looks at, at most
+_REACH_GROUP = 5  # px: galaxies whose search reach is this close share a window
 _SIGMA_FLOOR = 1e-3  # of the peak: the detection threshold of noiseless images
 _SERSIC_N = np.geomspace(0.36, 8.0, 48)
 _SERSIC_RE = np.geomspace(0.5, 2.0, 17)
@@ -88,7 +90,7 @@ def measure_morphology(
     min_area: int = 10,
     border: int | None = None,
     sersic: bool = False,
-    mask_neighbours: bool = True,
+    mask_neighbours: bool = False,
 ) -> dict[str, np.ndarray]:
     """Measure every statistic of :data:`STATISTICS` on a batch of galaxies.
 
@@ -192,6 +194,7 @@ def _measure_sources(
     xx = np.arange(width, dtype=np.float32)[None, None, :]
     flags = np.zeros(m, dtype=np.int64)
     stats = {}
+    masked = neighbours if neighbours.any() else None
 
     total = weight.sum(axis=(1, 2))
     yc = (weight * yy).sum(axis=(1, 2)) / total
@@ -205,7 +208,7 @@ def _measure_sources(
     sky_asymmetry = sky.asymmetry()
     brightest = np.divmod(smooth.reshape(m, -1).argmax(axis=1), width)
     asymmetry, ay, ax = _asymmetry_centre(
-        image, neighbours, (yc, xc), brightest, r_centroid, sky_asymmetry
+        image, masked, (yc, xc), brightest, r_centroid, sky_asymmetry
     )
     stats["asymmetry"] = asymmetry
 
@@ -238,7 +241,7 @@ def _measure_sources(
     # beyond twice the frame a window holds nothing more
     window = min(2 * int(np.ceil(reach.max())), 2 * max(height, width)) + 4
     inner = _trial_asymmetry(
-        image, neighbours, np.arange(m), centre, np.zeros((1, 2), int), reach,
+        image, masked, np.arange(m), centre, np.zeros((1, 2), int), reach,
         sky_asymmetry, size=window,
     )[:, 0]  # fmt: skip
     defined = np.isfinite(inner) & np.isfinite(stats["half_light_radius"])
@@ -273,9 +276,7 @@ def _colours(bands, aperture, frame):
     m, height, width, n_bands = bands.shape
     weights = aperture.reshape(m, 1, height * width).astype(np.float32)
     pixels = bands.reshape(m, height * width, n_bands).astype(np.float32)
-    sky = np.stack(
-        [np.median(bands[..., b][:, frame], axis=1) for b in range(n_bands)], 1
-    )
+    sky = np.median(frame_pixels(bands, frame), axis=-1)
     flux = (weights @ pixels)[:, 0] - sky * weights.sum(axis=2)
     colours = {}
     for b in range(n_bands - 1):
@@ -309,8 +310,8 @@ def _asymmetry_centre(image, neighbours, centroid, brightest, r_petro, sky):
     if retry.size:
         again = 2 * np.stack(brightest, axis=1)[retry].astype(np.int64)
         found, lost = _descend(
-            image[retry], neighbours[retry], again, radius[retry], drift[retry],
-            sky[retry],
+            image[retry], None if neighbours is None else neighbours[retry],
+            again, radius[retry], drift[retry], sky[retry],
         )  # fmt: skip
         centre[retry] = np.where(lost[:, None], start[retry], found)
     asymmetry = _asymmetry(image, neighbours, centre, radius, sky)
@@ -365,25 +366,52 @@ def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky, size
     """A of galaxies ``owner`` about ``centre + offset`` for every offset
     (all in half pixels), within ``reach`` px; shape (len(owner), n_offsets).
 
+    Without ``size`` the reach is taken to whole pixels and the galaxies go
+    in groups of similar reach, each with a window just large enough and
+    cached aperture tables; with ``size`` every galaxy gets that window and
+    its exact reach. ``neighbours`` is None where no pixel is masked.
+    """
+    pad = int(np.abs(offsets).max())
+    if size is not None:
+        return _window_asymmetry(
+            image, neighbours, owner, centre, offsets, reach, sky, size, None
+        )
+    # the window and aperture depend on a galaxy's own reach only, never on
+    # the batch, so no float rounding tips a comparison in one batch
+    reach = np.ceil(reach).astype(np.int64)
+    group = (reach - 1) // _REACH_GROUP
+    out = np.empty((len(owner), len(offsets)))
+    for g in np.unique(group):
+        member = np.flatnonzero(group == g)
+        reaches = tuple(range(g * _REACH_GROUP + 1, (g + 1) * _REACH_GROUP + 1))
+        size = 2 * reaches[-1] + pad + 4
+        table = _aperture_table(size, tuple(map(tuple, offsets)), reaches)
+        out[member] = _window_asymmetry(
+            image, neighbours, owner[member], centre[member], offsets,
+            reach[member], sky[member], size, (table, reach[member] - reaches[0]),
+        )  # fmt: skip
+    return out
+
+
+def _window_asymmetry(
+    image, neighbours, owner, centre, offsets, reach, sky, size, table
+):
+    """``_trial_asymmetry`` in windows of side ``size``; ``table`` is None
+    or ``(aperture table, each galaxy's row in it)``.
+
     One window around each centre and one of its mirror image are cut; a
     trial offset ``d`` shifts the mirror image by ``d`` pixels: a slice.
     """
     pad = int(np.abs(offsets).max())
-    if size is None:
-        # fixed, not the batch's largest reach: sums over the same window in
-        # any batch, so no float rounding tips a comparison in one batch
-        size = 2 * int(np.ceil(_SEARCH_RADIUS)) + pad + 4
     corner = (centre - (size - 1)) // 2
     rows = corner[:, 0:1] + np.arange(size)
     cols = corner[:, 1:2] + np.arange(size)
     window, inside = _gather(image, owner, rows, cols)
-    keep = inside & ~_gather(neighbours, owner, rows, cols)[0]
     # mirror[x + pad] is the pixel opposite window pixel x through the centre
     far = np.arange(-pad, size + pad)
     mirror_rows = centre[:, 0:1] - corner[:, 0:1] - far
     mirror_cols = centre[:, 1:2] - corner[:, 1:2] - far
     mirror, _ = _gather(image, owner, mirror_rows, mirror_cols)
-    mirror_masked, _ = _gather(neighbours, owner, mirror_rows, mirror_cols)
     # every trial at once: (galaxy, offset, row, column)
     shifts = [
         (
@@ -394,19 +422,30 @@ def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky, size
         for dy, dx in offsets
     ]
     mirrored = np.stack([mirror[shift] for shift in shifts], axis=1)
-    masked = np.stack([mirror_masked[shift] for shift in shifts], axis=1)
     # the trial centre sits at (size - 1 + parity + offset) / 2 in the window,
     # parity 0 or 1: one aperture table per parity serves a whole batch
     parity = centre - 2 * corner - (size - 1)
-    if np.all(reach == reach[0]):
-        table = _aperture_table(size, tuple(map(tuple, offsets)), float(reach[0]))
-        weight = table[parity[:, 0], parity[:, 1]]
-    else:
+    if table is None:
         weight = _apertures(size, offsets, parity, reach)
-    weight = weight * (keep[:, None] & ~masked)
-    difference = (weight * np.abs(window[:, None] - mirrored)).sum(axis=(2, 3))
-    flux = (weight * np.abs(window[:, None])).sum(axis=(2, 3))
-    area = weight.sum(axis=(2, 3))
+    else:
+        weight = table[0][table[1], parity[:, 0], parity[:, 1]]
+    m, n_offsets = len(owner), len(offsets)
+    weight = weight.reshape(m, n_offsets, size * size)
+    if neighbours is not None:
+        keep = ~_gather(neighbours, owner, rows, cols)[0]
+        if inside is not None:
+            keep &= inside
+        masked, _ = _gather(neighbours, owner, mirror_rows, mirror_cols)
+        keep = keep[:, None] & ~np.stack([masked[shift] for shift in shifts], axis=1)
+        weight = weight * keep.reshape(m, n_offsets, -1)
+    elif inside is not None:
+        weight = weight * inside.reshape(m, 1, -1)
+    residual = np.subtract(window[:, None], mirrored, out=mirrored)
+    residual = np.abs(residual, out=residual).reshape(m, n_offsets, -1, 1)
+    # sums over the window as batched dot products, without a product array
+    difference = (weight[:, :, None, :] @ residual)[:, :, 0, 0]
+    flux = (weight @ np.abs(window).reshape(m, -1, 1))[:, :, 0]
+    area = weight.sum(axis=2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(flux > 0, (difference - area * sky[:, None]) / flux, np.inf)
 
@@ -425,30 +464,34 @@ def _apertures(size, offsets, parity, reach):
     return np.clip(radius + np.float32(0.5) - dist, 0, 1)
 
 
-@functools.lru_cache(maxsize=32)
-def _aperture_table(size, offsets, reach):
-    """``_apertures`` for the four parities, indexed [parity_y, parity_x]."""
+@functools.lru_cache(maxsize=64)
+def _aperture_table(size, offsets, reaches):
+    """``_apertures`` for each reach and the four parities, indexed
+    [reach, parity_y, parity_x]."""
     parities = np.array([(py, px) for py in (0, 1) for px in (0, 1)])
-    table = _apertures(size, offsets, parities, np.full(4, reach))
+    table = np.stack(
+        [_apertures(size, offsets, parities, np.full(4, r)) for r in reaches]
+    )
     table.flags.writeable = False
-    return table.reshape(2, 2, *table.shape[1:])
+    return table.reshape(len(reaches), 2, 2, *table.shape[2:])
 
 
 def _gather(array, owner, rows, cols):
     """``array[owner]`` at per-galaxy row and column indices; 0 (False)
-    outside the frame, where ``inside`` is False."""
+    outside the frame, where ``inside`` is False (None: all inside)."""
     _, height, width = array.shape
-    inside = ((rows >= 0) & (rows < height))[:, :, None] & (
-        (cols >= 0) & (cols < width)
-    )[:, None, :]
-    values = array[
-        owner[:, None, None],
-        np.clip(rows, 0, height - 1)[:, :, None],
-        np.clip(cols, 0, width - 1)[:, None, :],
-    ]
-    if array.dtype == bool:
-        return values & inside, inside
-    return values * inside, inside
+    row_in = (rows >= 0) & (rows < height)
+    col_in = (cols >= 0) & (cols < width)
+    inside = None
+    if not (row_in.all() and col_in.all()):
+        inside = row_in[:, :, None] & col_in[:, None, :]
+        rows, cols = np.clip(rows, 0, height - 1), np.clip(cols, 0, width - 1)
+    # one flat index: faster than indexing three axes at once
+    index = (owner[:, None] * height + rows)[:, :, None] * width + cols[:, None, :]
+    values = array.reshape(-1).take(index)
+    if inside is not None:
+        values = values & inside if array.dtype == bool else values * inside
+    return values, inside
 
 
 def _asymmetry(image, neighbours, centre, radius, sky_asymmetry):
@@ -460,11 +503,12 @@ def _asymmetry(image, neighbours, centre, radius, sky_asymmetry):
     rows = centre[:, 0:1] - np.arange(height)
     cols = centre[:, 1:2] - np.arange(width)
     mirrored, _ = _gather(image, owner, rows, cols)
-    keep = ~(neighbours | _gather(neighbours, owner, rows, cols)[0])
     yy = np.arange(height, dtype=np.float32)[None, :, None]
     xx = np.arange(width, dtype=np.float32)[None, None, :]
     dist = _distance(yy, xx, centre[:, 0] / 2, centre[:, 1] / 2)
-    weight = soft_disc(dist, radius.astype(np.float32)) * keep
+    weight = soft_disc(dist, radius.astype(np.float32))
+    if neighbours is not None:
+        weight *= ~(neighbours | _gather(neighbours, owner, rows, cols)[0])
     area = weight.sum(axis=(1, 2))
     difference = (weight * np.abs(image - mirrored)).sum(axis=(1, 2))
     flux = (weight * np.abs(image)).sum(axis=(1, 2))

@@ -20,6 +20,18 @@ def border_mask(shape: tuple[int, int], width: int) -> np.ndarray:
     return mask
 
 
+def frame_pixels(images: np.ndarray, border: np.ndarray) -> np.ndarray:
+    """The ``border`` pixels of each image (and band), on the last axis:
+    shape (n, k) or (n, C, k), contiguous."""
+    n = len(images)
+    index = np.flatnonzero(border)
+    if images.ndim == 3:
+        return images.reshape(n, -1).take(index, axis=1)
+    # bands first, so a reduction runs along contiguous memory
+    pixels = images.reshape(n, border.size, -1).take(index, axis=1)
+    return np.ascontiguousarray(pixels.transpose(0, 2, 1))
+
+
 def estimate_sky(images: np.ndarray, border: np.ndarray):
     """Median and robust spread (MAD) of the border pixels, per image/band.
 
@@ -32,9 +44,9 @@ def estimate_sky(images: np.ndarray, border: np.ndarray):
     -------
     level, sigma : ndarrays of shape (n,) or (n, C)
     """
-    pixels = images[:, border]
-    level = np.median(pixels, axis=1)
-    sigma = _MAD_TO_SIGMA * np.median(np.abs(pixels - level[:, None]), axis=1)
+    pixels = frame_pixels(images, border)
+    level = np.median(pixels, axis=-1)
+    sigma = _MAD_TO_SIGMA * np.median(np.abs(pixels - level[..., None]), axis=-1)
     return level, sigma
 
 
@@ -88,20 +100,24 @@ def find_sky_boxes(sources: np.ndarray, size: int = 32):
     Returns ``(top, left, side)`` arrays; ``side`` is 0 where none is free.
     """
     n, height, width = sources.shape
-    mask = sources.astype(np.float32)
+    # source pixels above and left of each corner: a box's count is 4 reads
+    count = np.zeros((n, height + 1, width + 1), dtype=np.int32)
+    np.cumsum(sources, axis=1, dtype=np.int32, out=count[:, 1:, 1:])
+    np.cumsum(count[:, 1:, 1:], axis=2, out=count[:, 1:, 1:])
     top, left, side = (np.zeros(n, dtype=np.int64) for _ in range(3))
     todo = np.arange(n)
     while size >= 2 and todo.size:
         # as statmorph: corners up to, not including, the last position
         rows, cols = height - size, width - size
         if rows > 0 and cols > 0:
-            # the box mean, centred: the box from (i, j) sits at (i + s//2, ...)
-            mean = ndimage.uniform_filter(
-                mask[todo], size=(1, size, size), mode="constant"
+            c = count[todo]
+            inside = (
+                c[:, size : size + rows, size : size + cols]
+                - c[:, :rows, size : size + cols]
+                - c[:, size : size + rows, :cols]
+                + c[:, :rows, :cols]
             )
-            start = size // 2
-            inside = mean[:, start : start + rows, start : start + cols]
-            free = (inside < 0.5 / size**2).reshape(len(todo), -1)
+            free = (inside == 0).reshape(len(todo), -1)
             found = free.any(axis=1)
             first = free.argmax(axis=1)
             hit = todo[found]
