@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from .._validation import effective_n_jobs
 from ..datasets._checks import check_int
@@ -211,7 +212,12 @@ class MorphologyFeatures(ImageTransformerMixin):
         n_threads = self._threads(len(images))
         size = min(self.batch_size, -(-len(images) // n_threads))
         batches = [images[s : s + size] for s in range(0, len(images), size)]
-        with ThreadPoolExecutor(n_threads) as pool:
+        # the batches are the parallelism: BLAS threads on top of them would
+        # fight over the same cores
+        with (
+            threadpool_limits(1, user_api="blas"),
+            ThreadPoolExecutor(n_threads) as pool,
+        ):
             parts = list(pool.map(self._measure, batches))
         columns = [np.concatenate([p[name] for p in parts]) for name in names]
         return np.stack(columns, axis=1).astype(np.float64)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy import fft as sp_fft
 from scipy import ndimage
 
 from ..datasets._sersic import sersic_b
@@ -64,7 +63,9 @@ _FRACTION_CAS = 0.25  # S smoothing box and inner radius, in Petrosian radii
 _FRACTION_GINI = 0.2  # Gini segmap smoothing, in elliptical Petrosian radii
 _EXTENT_FLUX = 2.0  # total flux aperture, in Petrosian radii
 _MAX_CENTRE_STEPS = 4  # moves per step size of the asymmetry centre search
-_SEARCH_RADIUS = 25.0  # px of light the centre search looks at, at most
+# the centre search looks at the light within this fraction of the frame's
+# side (the aperture when smaller): 21 px at 104 px
+_SEARCH_FRACTION = 0.2
 _REACH_GROUP = 5  # px: galaxies whose search reach is this close share a window
 _SIGMA_FLOOR = 1e-3  # of the peak: the detection threshold of noiseless images
 _SERSIC_N = np.geomspace(0.36, 8.0, 48)
@@ -240,9 +241,9 @@ def _measure_sources(
     reach = np.nan_to_num(r50, nan=1.0)
     # beyond twice the frame a window holds nothing more
     window = min(2 * int(np.ceil(reach.max())), 2 * max(height, width)) + 4
-    inner = _trial_asymmetry(
+    inner = _window_asymmetry(
         image, masked, np.arange(m), centre, np.zeros((1, 2), int), reach,
-        sky_asymmetry, size=window,
+        sky_asymmetry, window, None,
     )[:, 0]  # fmt: skip
     defined = np.isfinite(inner) & np.isfinite(stats["half_light_radius"])
     stats["inner_asymmetry"] = np.where(defined, inner, np.nan)
@@ -322,24 +323,27 @@ def _descend(image, neighbours, start, radius, drift, sky):
     """Descend from ``start`` (twice the pixel coordinates) to least A, in
     steps of 2, 1 and 0.5 px, no farther than ``drift`` px.
 
-    Each trial looks at the light within ``_SEARCH_RADIUS`` of its centre
-    (the aperture when smaller). Returns ``(centre, escaped)``: escaped where
-    the search ended on the drift limit with less asymmetry beyond it.
+    Each trial looks at the light within ``_SEARCH_FRACTION`` of the frame's
+    side of its centre (the aperture when smaller), in whole pixels.
+    Returns ``(centre, escaped)``: escaped where the search ended on the
+    drift limit with less asymmetry beyond it.
     """
     m = len(image)
-    reach = np.minimum(radius, _SEARCH_RADIUS).astype(np.float32)
+    cap = int(np.ceil(_SEARCH_FRACTION * min(image.shape[1:])))
+    reach = np.clip(np.ceil(np.nan_to_num(radius, nan=1.0)), 1, cap).astype(np.int64)
     centre = start.copy()
     limit = (2 * drift) ** 2
     best = _trial_asymmetry(
-        image, neighbours, np.arange(m), centre, np.zeros((1, 2), int), reach, sky
-    )[:, 0]
+        image, neighbours, np.arange(m), centre, np.zeros((1, 2), int), reach, sky,
+        cap,
+    )[:, 0]  # fmt: skip
     escaped = np.zeros(m, dtype=bool)
     for step in (4, 2, 1):
         moving = np.arange(m)
         for _ in range(_MAX_CENTRE_STEPS):
             values = _trial_asymmetry(
                 image, neighbours, moving, centre[moving], step * _NEIGHBOURS,
-                reach[moving], sky[moving],
+                reach[moving], sky[moving], cap,
             )  # fmt: skip
             trial = centre[moving, None, :] + step * _NEIGHBOURS[None]
             beyond = ((trial - start[moving, None, :]) ** 2).sum(axis=2) > limit[
@@ -362,29 +366,25 @@ def _descend(image, neighbours, start, radius, drift, sky):
     return centre, escaped
 
 
-def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky, size=None):
+def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky, cap):
     """A of galaxies ``owner`` about ``centre + offset`` for every offset
-    (all in half pixels), within ``reach`` px; shape (len(owner), n_offsets).
+    (all in half pixels), within ``reach`` whole pixels (at most ``cap``);
+    shape (len(owner), n_offsets).
 
-    Without ``size`` the reach is taken to whole pixels and the galaxies go
-    in groups of similar reach, each with a window just large enough and
-    cached aperture tables; with ``size`` every galaxy gets that window and
-    its exact reach. ``neighbours`` is None where no pixel is masked.
+    The galaxies go in groups of similar reach, counted down from ``cap``,
+    each with a window just large enough and cached aperture tables.
+    ``neighbours`` is None where no pixel is masked.
     """
     pad = int(np.abs(offsets).max())
-    if size is not None:
-        return _window_asymmetry(
-            image, neighbours, owner, centre, offsets, reach, sky, size, None
-        )
     # the window and aperture depend on a galaxy's own reach only, never on
     # the batch, so no float rounding tips a comparison in one batch
-    reach = np.ceil(reach).astype(np.int64)
-    group = (reach - 1) // _REACH_GROUP
+    group = (cap - reach) // _REACH_GROUP
     out = np.empty((len(owner), len(offsets)))
     for g in np.unique(group):
         member = np.flatnonzero(group == g)
-        reaches = tuple(range(g * _REACH_GROUP + 1, (g + 1) * _REACH_GROUP + 1))
-        size = 2 * reaches[-1] + pad + 4
+        largest = cap - g * _REACH_GROUP
+        reaches = tuple(range(max(largest - _REACH_GROUP + 1, 1), largest + 1))
+        size = 2 * largest + pad + 4
         table = _aperture_table(size, tuple(map(tuple, offsets)), reaches)
         out[member] = _window_asymmetry(
             image, neighbours, owner[member], centre[member], offsets,
@@ -572,28 +572,29 @@ def _box_mean(image, size):
 
 
 def _gaussian_blur(image, sigma):
-    """Gaussian blur with one sigma per galaxy, zero outside (through FFTs).
+    """Gaussian blur with one sigma per galaxy, zero outside the frame.
 
-    statmorph blurs the Gini segmap image with ``mode="constant"``.
+    As scipy's ``gaussian_filter(mode="constant")``, statmorph's blur of the
+    Gini segmap image (kernel to 4 sigma, normalised over its full extent),
+    as two batched matrix products: one per axis.
     """
     _, height, width = image.shape
-    # zero padding against wrap-around, an eighth of the frame (the same for
-    # every batch): with a large sigma some light of the opposite edge wraps
-    # into the outermost pixels (faint there for a centred galaxy; the
-    # segmap threshold and peak barely move)
-    pad = max(height, width) // 8
-    shape = (
-        sp_fft.next_fast_len(height + pad, real=True),
-        sp_fft.next_fast_len(width + pad, real=True),
-    )
-    fy = sp_fft.fftfreq(shape[0])[:, None]
-    fx = sp_fft.rfftfreq(shape[1])[None, :]
-    transfer = np.exp(
-        -2 * np.pi**2 * sigma[:, None, None] ** 2 * (fy**2 + fx**2)
-    ).astype(np.float32)
-    spectrum = sp_fft.rfft2(image, s=shape, axes=(1, 2))
-    blurred = sp_fft.irfft2(spectrum * transfer, s=shape, axes=(1, 2), overwrite_x=True)
-    return blurred[:, :height, :width]
+    blurred = image @ _blur_matrix(width, sigma)
+    return np.swapaxes(_blur_matrix(height, sigma), 1, 2) @ blurred
+
+
+def _blur_matrix(n, sigma):
+    """Per galaxy, the (n, n) matrix of a 1-d Gaussian blur along an axis."""
+    sigma = np.maximum(np.asarray(sigma, dtype=np.float64), 1e-3)[:, None]
+    radius = (4.0 * sigma + 0.5).astype(np.int64)
+    taps = np.arange(min(int(radius.max()), 4 * n) + 1)
+    weights = np.where(taps <= radius, np.exp(-0.5 * (taps / sigma) ** 2), 0.0)
+    norm = 2 * weights.sum(axis=1) - 1
+    offset = np.abs(np.arange(n)[:, None] - np.arange(n)[None, :])
+    table = (weights / norm[:, None]).astype(np.float32)
+    # taps beyond the table are beyond 4 sigma: weight 0
+    table = np.concatenate([table, np.zeros((len(table), 1), np.float32)], axis=1)
+    return table[:, np.minimum(offset, table.shape[1] - 1)]
 
 
 def _gini_m20(image, dy, dx, theta, elongation):
