@@ -41,6 +41,7 @@ STATISTICS = (
     "ellipticity",
     "elongation",
     "inner_ellipticity",
+    "outer_ellipticity",
     "r20",
     "half_light_radius",
     "r80",
@@ -78,6 +79,7 @@ def feature_names(n_bands: int, sersic: bool = False) -> list[str]:
     """Names of the columns :func:`measure_morphology` returns."""
     names = list(STATISTICS)
     names += [f"colour_{b}_{b + 1}" for b in range(n_bands - 1)]
+    names += [f"inner_colour_{b}_{b + 1}" for b in range(n_bands - 1)]
     if sersic:
         names.append("sersic_n")
     return names + ["flag"]
@@ -254,6 +256,10 @@ def _measure_sources(
     elongation, theta = _shape(weight, dy, dx)
     stats["elongation"] = elongation
     stats["ellipticity"] = 1 - 1 / elongation
+    # the isophote at the detection threshold: every pixel of the source
+    # weighs the same
+    outer, _ = _shape((weight > 0).astype(np.float32), dy, dx)
+    stats["outer_ellipticity"] = 1 - 1 / outer
 
     gini, m20, inner, gini_flags = _gini_m20(image, dy, dx, theta, elongation)
     stats["gini"], stats["m20"] = gini, m20
@@ -263,28 +269,34 @@ def _measure_sources(
     aperture = soft_disc(dist, _EXTENT_FLUX * r_petro)
     stats["flux"] = (aperture * image).sum(axis=(1, 2))
     if bands is not None:
-        stats.update(_colours(bands, aperture * ~neighbours, frame_sky))
+        # a bulge redder than its disc: the colour gradient of Park & Choi
+        # (2005), as the colour within the half-light radius beside the total
+        inner_aperture = soft_disc(dist, np.nan_to_num(r50))
+        apertures = np.stack([aperture, inner_aperture], axis=1) * ~neighbours[:, None]
+        stats.update(_colours(bands, apertures, frame_sky))
 
     if sersic:
         stats["sersic_n"] = _sersic_index(growth, r50, r_petro)
     return stats, flags
 
 
-def _colours(bands, aperture, frame):
-    """-2.5 log10 of the flux ratio of consecutive bands within ``aperture``,
-    each band less its sky (the median over ``frame``); NaN unless both
-    fluxes are positive."""
+def _colours(bands, apertures, frame):
+    """-2.5 log10 of the flux ratio of consecutive bands within the total
+    and the inner aperture (``apertures``, shape (n, 2, H, W)), each band
+    less its sky (the median over ``frame``); NaN unless both fluxes are
+    positive."""
     m, height, width, n_bands = bands.shape
-    weights = aperture.reshape(m, 1, height * width).astype(np.float32)
+    weights = apertures.reshape(m, 2, height * width).astype(np.float32)
     pixels = bands.reshape(m, height * width, n_bands).astype(np.float32)
     sky = np.median(frame_pixels(bands, frame), axis=-1)
-    flux = (weights @ pixels)[:, 0] - sky * weights.sum(axis=2)
+    flux = weights @ pixels - sky[:, None] * weights.sum(axis=2, keepdims=True)
     colours = {}
-    for b in range(n_bands - 1):
-        both = (flux[:, b] > 0) & (flux[:, b + 1] > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = -2.5 * np.log10(flux[:, b] / flux[:, b + 1])
-        colours[f"colour_{b}_{b + 1}"] = np.where(both, ratio, np.nan)
+    for prefix, f in (("", flux[:, 0]), ("inner_", flux[:, 1])):
+        for b in range(n_bands - 1):
+            both = (f[:, b] > 0) & (f[:, b + 1] > 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = -2.5 * np.log10(f[:, b] / f[:, b + 1])
+            colours[f"{prefix}colour_{b}_{b + 1}"] = np.where(both, ratio, np.nan)
     return colours
 
 
