@@ -272,7 +272,9 @@ def _measure_sources(
         # a bulge redder than its disc: the colour gradient of Park & Choi
         # (2005), as the colour within the half-light radius beside the total
         inner_aperture = soft_disc(dist, np.nan_to_num(r50))
-        apertures = np.stack([aperture, inner_aperture], axis=1) * ~neighbours[:, None]
+        apertures = np.stack([aperture, inner_aperture], axis=1)
+        if masked is not None:
+            apertures *= ~masked[:, None]
         stats.update(_colours(bands, apertures, frame_sky))
 
     if sersic:
@@ -286,7 +288,7 @@ def _colours(bands, apertures, frame):
     less its sky (the median over ``frame``); NaN unless both fluxes are
     positive."""
     m, height, width, n_bands = bands.shape
-    weights = apertures.reshape(m, 2, height * width).astype(np.float32)
+    weights = apertures.reshape(m, 2, height * width)
     pixels = bands.reshape(m, height * width, n_bands).astype(np.float32)
     sky = np.median(frame_pixels(bands, frame), axis=-1)
     flux = weights @ pixels - sky[:, None] * weights.sum(axis=2, keepdims=True)
@@ -645,9 +647,8 @@ def _gini_m20(image, dy, dx, theta, elongation):
     values[rank < 1] = 0
     total = values.sum(axis=1, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        gini = (2 * (rank * values).sum(axis=1) - (size + 1) * total) / (
-            (size - 1) * total
-        )
+        weighted = np.einsum("ij,ij->i", rank, values, dtype=np.float64)
+        gini = (2 * weighted - (size + 1) * total) / ((size - 1) * total)
     gini = np.where((size >= 2) & (total > 0), gini, np.nan)
 
     light = np.where(segmap, image, 0)
@@ -684,7 +685,9 @@ def _m20_cut(values, light, flux):
     """
     m, n_pixels = values.shape
     brightest = values[:, ::-1]
-    top = np.cumsum(brightest, axis=1, dtype=np.float64)
+    # past the largest segmap the values are 0: the sums stop growing there
+    columns = min(int(np.count_nonzero(values, axis=1).max()) + 1, n_pixels)
+    top = np.cumsum(brightest[:, :columns], axis=1, dtype=np.float64)
     count = (top <= 0.2 * flux[:, None]).sum(axis=1)
     cut = take(brightest, np.minimum(count, n_pixels - 1))
     unsafe = np.flatnonzero(-light.min(axis=(1, 2)) >= cut)
