@@ -25,9 +25,11 @@ def soft_disc(dist: np.ndarray, radius: np.ndarray) -> np.ndarray:
 def take(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     """``values[i, index[i]]`` for every row ``i``; ``index`` is (n,) or (n, m)."""
     index = np.asarray(index)
-    squeeze = index.ndim == 1
-    out = np.take_along_axis(values, index.reshape(len(values), -1), axis=1)
-    return out[:, 0] if squeeze else out
+    rows = np.arange(len(values))
+    if index.ndim == 1:
+        return values[rows, index]
+    # plain indexing: take_along_axis costs more than the lookup itself
+    return values[rows[:, None], index.reshape(len(values), -1)]
 
 
 class CurveOfGrowth:
@@ -56,13 +58,23 @@ class CurveOfGrowth:
         self.farthest = dist.reshape(n, -1).max(axis=1) if n else np.zeros(0)
 
     def _at(self, curve: np.ndarray, r) -> np.ndarray:
+        return self._interpolate(r)(curve)
+
+    def _interpolate(self, r):
+        """Linear interpolation of a curve at radii ``r``: a function of the
+        curve, so the flux and area curves share the index arithmetic."""
         t = np.clip(np.asarray(r, dtype=np.float64) / RADIAL_STEP, 0, None)
+        n, last = self.flux.shape[0], self.flux.shape[1] - 1
         if t.ndim == 2:
-            t = np.broadcast_to(t, (len(curve), t.shape[1]))
-        last = curve.shape[1] - 1
+            t = np.broadcast_to(t, (n, t.shape[1]))
         i0 = np.minimum(t.astype(np.int64), last - 1)
         frac = np.minimum(t - i0, 1.0)
-        return (1 - frac) * take(curve, i0) + frac * take(curve, i0 + 1)
+        rows = np.arange(n) if t.ndim == 1 else np.arange(n)[:, None]
+
+        def at(curve):
+            return (1 - frac) * curve[rows, i0] + frac * curve[rows, i0 + 1]
+
+        return at
 
     def flux_at(self, r) -> np.ndarray:
         """Flux within radius ``r``, shape (n,) or (n, m)."""
@@ -88,11 +100,14 @@ class CurveOfGrowth:
     def _petrosian_excess(self, r, eta, annulus):
         """Mean surface brightness in ``r +- annulus/2`` over the mean within
         ``r``, minus ``eta``; NaN where the ring holds no pixels."""
-        ring_area = self.area_at(r + annulus / 2) - self.area_at(r - annulus / 2)
-        ring_flux = self.flux_at(r + annulus / 2) - self.flux_at(r - annulus / 2)
+        k = r.shape[1]
+        at = self._interpolate(np.concatenate([r - annulus / 2, r, r + annulus / 2], 1))
+        flux, area = at(self.flux), at(self.area)
+        ring_area = area[:, 2 * k :] - area[:, :k]
+        ring_flux = flux[:, 2 * k :] - flux[:, :k]
         with np.errstate(divide="ignore", invalid="ignore"):
             ring = np.abs(ring_flux / ring_area)
-            inner = np.abs(self.flux_at(r) / self.area_at(r))
+            inner = np.abs(flux[:, k : 2 * k] / area[:, k : 2 * k])
             return np.where(ring_area > 0, ring / inner - eta, np.nan)
 
     def petrosian_radius(self, eta=0.2, annulus=1.0, n_coarse=100):

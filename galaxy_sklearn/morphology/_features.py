@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .._validation import effective_n_jobs
 from ..datasets._checks import check_int
@@ -214,11 +216,8 @@ class MorphologyFeatures(ImageTransformerMixin):
         batches = [images[s : s + size] for s in range(0, len(images), size)]
         # the batches are the parallelism: BLAS threads on top of them would
         # fight over the same cores
-        with (
-            threadpool_limits(1, user_api="blas"),
-            ThreadPoolExecutor(n_threads) as pool,
-        ):
-            parts = list(pool.map(self._measure, batches))
+        with _blas_threads().limit(limits=1, user_api="blas"):
+            parts = _thread_map(self._measure, batches, n_threads)
         columns = [np.concatenate([p[name] for p in parts]) for name in names]
         return np.stack(columns, axis=1).astype(np.float64)
 
@@ -256,3 +255,45 @@ class MorphologyFeatures(ImageTransformerMixin):
 
 #: Bits of the ``flag`` column, by name.
 MORPHOLOGY_FLAGS = dict(FLAGS)
+
+
+@functools.cache
+def _blas_threads():
+    # found once: looking up the loaded libraries takes milliseconds a call
+    return ThreadpoolController()
+
+
+def _thread_map(func, items, n_threads):
+    """``[func(item) for item in items]`` on ``n_threads`` threads, the
+    caller's among them: its memory is already in use (a new thread's first
+    large arrays cost page faults) and one thread fewer starts. The first
+    error stops the others taking more items and is raised."""
+    results = [None] * len(items)
+    order = iter(range(len(items)))
+    lock, failed = threading.Lock(), threading.Event()
+
+    def work():
+        while not failed.is_set():
+            with lock:
+                i = next(order, None)
+            if i is None:
+                return
+            try:
+                results[i] = func(items[i])
+            except BaseException:
+                failed.set()
+                raise
+
+    if n_threads <= 1:
+        work()
+        return results
+    with ThreadPoolExecutor(n_threads - 1) as pool:
+        helpers = [pool.submit(work) for _ in range(n_threads - 1)]
+        try:
+            work()
+        finally:
+            errors = [h.exception() for h in helpers]
+    for error in errors:
+        if error is not None:
+            raise error
+    return results

@@ -1,5 +1,7 @@
 """MorphologyFeatures against known answers on analytic profiles."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -182,6 +184,25 @@ def test_results_do_not_depend_on_the_batch_threads_or_layout():
     np.testing.assert_allclose(threaded, together, rtol=1e-5)
     np.testing.assert_allclose(one, together[4:5], rtol=1e-5)
     np.testing.assert_allclose(flat, together, rtol=1e-5)
+
+
+def test_thread_map_keeps_order_and_raises_the_first_error():
+    from galaxy_sklearn.morphology._features import _thread_map
+
+    assert _thread_map(lambda x: x * x, list(range(7)), 3) == [x * x for x in range(7)]
+    done = []
+
+    def fail_on_two(x):
+        if x == 2:
+            raise ValueError("item 2")
+        time.sleep(0.002)
+        done.append(x)
+        return x
+
+    with pytest.raises(ValueError, match="item 2"):
+        _thread_map(fail_on_two, list(range(50)), 2)
+    # the other thread stops taking items once one has failed
+    assert len(done) < 10
 
 
 def test_uint8_images_measure_like_their_float_values():
