@@ -293,20 +293,22 @@ def main(argv=None) -> int:
 
     if "morphology" in wanted:
         # five forest seeds: one forest's accuracy varies by about 0.01
-        for forest_seed in range(5):
-            baseline = make_pipeline(
-                MorphologyFeatures(),
-                RandomForestClassifier(
-                    n_estimators=500, n_jobs=-1, random_state=forest_seed
-                ),
-            )
-            run_classifier(
-                f"MorphologyFeatures + RandomForest(500), seed {forest_seed}",
-                "100%",
-                baseline,
-                X,
-                y,
-            )
+        for mask, setting in ((False, ""), (True, "mask_neighbours=True")):
+            for forest_seed in range(5):
+                baseline = make_pipeline(
+                    MorphologyFeatures(mask_neighbours=mask),
+                    RandomForestClassifier(
+                        n_estimators=500, n_jobs=-1, random_state=forest_seed
+                    ),
+                )
+                run_classifier(
+                    f"MorphologyFeatures({setting}) + RandomForest(500), "
+                    f"seed {forest_seed}",
+                    "100%",
+                    baseline,
+                    X,
+                    y,
+                )
 
     if "ablations" in wanted:
         register_backbone("resnet18_4x4")(_resnet18_4x4)

@@ -25,9 +25,9 @@ class MorphologyFeatures(ImageTransformerMixin):
     detected above ``threshold`` sky sigmas after a Gaussian smoothing (where
     the frame has no measurable noise, above ``threshold`` thousandths of
     the smoothed peak), the
-    source nearest the centre is kept and every other source is masked (set
-    to the sky; see ``mask_neighbours``), and then, as statmorph
-    (Rodriguez-Gomez et al. 2019) defines them:
+    source nearest the centre is the galaxy (the other sources are left out
+    of its segment, and with ``mask_neighbours`` out of the image too), and
+    then, as statmorph (Rodriguez-Gomez et al. 2019) defines them:
 
     - ``concentration`` C = 5 log10(r80 / r20), radii holding 20% and 80% of
       the light within 1.5 circular Petrosian radii (Conselice 2003);
@@ -45,14 +45,17 @@ class MorphologyFeatures(ImageTransformerMixin):
       and 5 log10(r80/r50), the two halves of C, and ``inner_asymmetry``, A
       within the half-light radius;
     - ``ellipticity`` (1 - b/a) and ``elongation`` (a/b) from the second
-      moments of the source, and ``inner_ellipticity`` from the light of the
-      Gini segmap;
+      moments of the source's light, ``inner_ellipticity`` from the light of
+      the Gini segmap and ``outer_ellipticity`` from the source's pixels
+      weighted alike (the detection isophote);
     - ``r20``, ``half_light_radius`` (r50) and ``r80`` within 1.5 Petrosian
       radii, and ``petrosian_radius`` (circular, eta = 0.2), in pixels;
     - ``flux`` of the mean of the bands within 2 Petrosian radii, in the
       units of the input (uint8 images are not rescaled);
     - ``colour_i_j`` = -2.5 log10(F_i / F_j) between consecutive bands
-      within the same aperture (none for single-band images);
+      within the same aperture, and ``inner_colour_i_j`` within the
+      half-light radius: the colour gradient of Park & Choi (2005) (none for
+      single-band images);
     - ``sersic_n`` with ``sersic=True``: the Sersic index that best fits the
       azimuthally averaged profile (grid search, no PSF);
     - ``flag``: a bit field of what went wrong, 0 when nothing did.
@@ -94,12 +97,13 @@ class MorphologyFeatures(ImageTransformerMixin):
         1/13 of the image side.
     sersic : bool, default=False
         Add ``sersic_n``.
-    mask_neighbours : bool, default=True
+    mask_neighbours : bool, default=False
         Set every source but the central one to the sky, and leave it and its
-        mirror image out of the asymmetry (statmorph given a segmentation
-        map of all sources). With False the neighbours stay in the image as
-        part of the background, as statmorph does when given the central
-        segment only; a close companion then raises A, the merger signal.
+        mirror image out of the asymmetry, as statmorph does when given a
+        segmentation map of all sources. By default the neighbours stay in
+        the image, outside the galaxy's segment, as statmorph does when given
+        the central segment only: a companion within the aperture then
+        raises A, the merger signal, and adds to C and the radii.
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` to read flat rows as images.
     n_jobs : int or None, default=None
@@ -123,6 +127,7 @@ class MorphologyFeatures(ImageTransformerMixin):
     ----------
     * Conselice, C. J. 2003, ApJS, 147, 1.
     * Lotz, J. M., Primack, J., & Madau, P. 2004, AJ, 128, 163.
+    * Park, C., & Choi, Y.-Y. 2005, ApJ, 635, L29.
     * Rodriguez-Gomez, V., et al. 2019, MNRAS, 483, 4140 (statmorph).
 
     Examples

@@ -5,8 +5,8 @@ Conselice (2003) for C, A and S and Lotz, Primack & Madau (2004) for Gini and
 M20. Every step works on a whole ``(n, H, W)`` batch: segmentation labels the
 batch at once, radial profiles are one ``bincount``, the asymmetry centre is
 a descent on a half-pixel grid taken by every galaxy together, and the
-per-galaxy smoothing scales go through FFTs or one box filter per distinct
-size.
+per-galaxy smoothing scales go through batched matrix products or one box
+filter per distinct size.
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ def measure_morphology(
         Also fit a Sersic index to the radial profile.
     mask_neighbours : bool
         Set other sources to the sky and leave them out of A; else they stay
-        in the image, as sky (statmorph given the central segment only).
+        in the image, outside the segment (statmorph given the central
+        segment only).
 
     Returns
     -------
