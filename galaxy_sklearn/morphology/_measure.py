@@ -67,7 +67,6 @@ _MAX_CENTRE_STEPS = 4  # moves per step size of the asymmetry centre search
 # the centre search looks at the light within this fraction of the frame's
 # side (the aperture when smaller): 21 px at 104 px
 _SEARCH_FRACTION = 0.2
-_REACH_GROUP = 5  # px: galaxies whose search reach is this close share a window
 _SIGMA_FLOOR = 1e-3  # of the peak: the detection threshold of noiseless images
 _SERSIC_N = np.geomspace(0.36, 8.0, 48)
 _SERSIC_RE = np.geomspace(0.5, 2.0, 17)
@@ -383,36 +382,25 @@ def _descend(image, neighbours, start, radius, drift, sky):
 
 def _trial_asymmetry(image, neighbours, owner, centre, offsets, reach, sky, cap):
     """A of galaxies ``owner`` about ``centre + offset`` for every offset
-    (all in half pixels), within ``reach`` whole pixels (at most ``cap``);
-    shape (len(owner), n_offsets).
-
-    The galaxies go in groups of similar reach, counted down from ``cap``,
-    each with a window just large enough and cached aperture tables.
-    ``neighbours`` is None where no pixel is masked.
+    (all in half pixels), within ``reach`` pixels (at most ``cap``); shape
+    (len(owner), n_offsets). ``neighbours`` is None where no pixel is
+    masked.
     """
     pad = int(np.abs(offsets).max())
-    # the window and aperture depend on a galaxy's own reach only, never on
-    # the batch, so no float rounding tips a comparison in one batch
-    group = (cap - reach) // _REACH_GROUP
-    out = np.empty((len(owner), len(offsets)))
-    for g in np.unique(group):
-        member = np.flatnonzero(group == g)
-        largest = cap - g * _REACH_GROUP
-        reaches = tuple(range(max(largest - _REACH_GROUP + 1, 1), largest + 1))
-        size = 2 * largest + pad + 4
-        table = _aperture_table(size, tuple(map(tuple, offsets)), reaches)
-        out[member] = _window_asymmetry(
-            image, neighbours, owner[member], centre[member], offsets,
-            reach[member], sky[member], size, (table, reach[member] - reaches[0]),
-        )  # fmt: skip
-    return out
+    # one window for every galaxy of this frame size, whatever the batch:
+    # the same sums in any batch, so no float rounding tips a comparison
+    size = 2 * cap + pad + 4
+    tables = _aperture_tables(size, tuple(map(tuple, offsets)), cap)
+    return _window_asymmetry(
+        image, neighbours, owner, centre, offsets, reach, sky, size, tables
+    )
 
 
 def _window_asymmetry(
-    image, neighbours, owner, centre, offsets, reach, sky, size, table
+    image, neighbours, owner, centre, offsets, reach, sky, size, tables
 ):
-    """``_trial_asymmetry`` in windows of side ``size``; ``table`` is None
-    or ``(aperture table, each galaxy's row in it)``.
+    """``_trial_asymmetry`` in windows of side ``size``; ``tables`` are
+    ``_aperture_tables`` for these offsets, or None to compute the apertures.
 
     One window around each centre and one of its mirror image are cut; a
     trial offset ``d`` shifts the mirror image by ``d`` pixels: a slice.
@@ -440,10 +428,17 @@ def _window_asymmetry(
     # the trial centre sits at (size - 1 + parity + offset) / 2 in the window,
     # parity 0 or 1: one aperture table per parity serves a whole batch
     parity = centre - 2 * corner - (size - 1)
-    if table is None:
+    if tables is None:
         weight = _apertures(size, offsets, parity, reach)
     else:
-        weight = table[0][table[1], parity[:, 0], parity[:, 1]]
+        distance, at_cap, cap = tables
+        weight = at_cap[parity[:, 0], parity[:, 1]]
+        # most galaxies reach the cap; the others' discs are drawn here
+        short = np.flatnonzero(reach < cap)
+        if short.size:
+            radius = np.asarray(reach[short], np.float32)[:, None, None, None]
+            far = distance[parity[short, 0], parity[short, 1]]
+            weight[short] = np.clip(radius + np.float32(0.5) - far, 0, 1)
     m, n_offsets = len(owner), len(offsets)
     weight = weight.reshape(m, n_offsets, size * size)
     if neighbours is not None:
@@ -468,27 +463,33 @@ def _window_asymmetry(
 def _apertures(size, offsets, parity, reach):
     """Pixel fractions inside a disc of ``reach`` about each trial centre;
     shape (len(parity), len(offsets), size, size)."""
+    radius = np.asarray(reach, dtype=np.float32)[:, None, None, None]
+    return np.clip(radius + np.float32(0.5) - _distances(size, offsets, parity), 0, 1)
+
+
+def _distances(size, offsets, parity):
+    """Distance of each window pixel from each trial centre."""
     position = np.arange(size, dtype=np.float32)[None, None, :]
     half = (size - 1 + parity[:, None, :] + np.asarray(offsets)[None]) / 2
     cy, cx = half[..., 0].astype(np.float32), half[..., 1].astype(np.float32)
-    dist = np.sqrt(
+    return np.sqrt(
         ((position - cy[:, :, None]) ** 2)[..., None]
         + ((position - cx[:, :, None]) ** 2)[:, :, None, :]
     )
-    radius = np.asarray(reach, dtype=np.float32)[:, None, None, None]
-    return np.clip(radius + np.float32(0.5) - dist, 0, 1)
 
 
-@functools.lru_cache(maxsize=64)
-def _aperture_table(size, offsets, reaches):
-    """``_apertures`` for each reach and the four parities, indexed
-    [reach, parity_y, parity_x]."""
+@functools.lru_cache(maxsize=16)
+def _aperture_tables(size, offsets, cap):
+    """The distances of ``_distances`` and the discs of radius ``cap`` for
+    the four parities, indexed [parity_y, parity_x], and ``cap``: a few MB
+    at most, one per frame size and step of the search."""
     parities = np.array([(py, px) for py in (0, 1) for px in (0, 1)])
-    table = np.stack(
-        [_apertures(size, offsets, parities, np.full(4, r)) for r in reaches]
-    )
-    table.flags.writeable = False
-    return table.reshape(len(reaches), 2, 2, *table.shape[2:])
+    distance = _distances(size, offsets, parities)
+    at_cap = np.clip(np.float32(cap + 0.5) - distance, 0, 1)
+    for table in (distance, at_cap):
+        table.flags.writeable = False
+    shape = (2, 2, *distance.shape[1:])
+    return distance.reshape(shape), at_cap.reshape(shape), cap
 
 
 def _gather(array, owner, rows, cols):
