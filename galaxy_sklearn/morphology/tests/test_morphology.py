@@ -334,3 +334,26 @@ def test_ranks_agree_with_statmorph_on_synthetic_galaxies(
         both = np.isfinite(ours) & np.isfinite(theirs)
         assert both.sum() >= 35, name
         assert spearmanr(ours[both], theirs[both]).statistic >= floor, name
+
+
+def test_cached_search_apertures_match_apertures_drawn_per_galaxy():
+    from galaxy_sklearn.morphology._measure import (
+        _NEIGHBOURS,
+        _aperture_tables,
+        _window_asymmetry,
+    )
+
+    rng = np.random.default_rng(0)
+    image = rng.gamma(2.0, 1.0, (6, 40, 40)).astype(np.float32)
+    centre = rng.integers(30, 50, (6, 2))  # half pixels, both parities
+    reach = np.array([8, 3, 8, 5, 1, 8])  # the cap and short of it
+    sky = rng.uniform(0, 0.1, 6)
+    offsets = 2 * _NEIGHBOURS
+    size = 2 * 8 + 2 + 4
+    args = (image, None, np.arange(6), centre, offsets, reach, sky, size)
+    cached = _window_asymmetry(
+        *args, _aperture_tables(size, tuple(map(tuple, offsets)), 8)
+    )
+    drawn = _window_asymmetry(*args, None)
+    np.testing.assert_allclose(cached, drawn, rtol=1e-6)
+    assert np.isfinite(drawn).all() and (drawn > 0).all()
