@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import numbers
 import threading
@@ -47,7 +48,7 @@ class MorphologyFeatures(ImageTransformerMixin):
     - ``ellipticity`` (1 - b/a) and ``elongation`` (a/b) from the second
       moments of the source's light, ``inner_ellipticity`` from the light of
       the Gini segmap and ``outer_ellipticity`` from the source's pixels
-      weighted alike (the detection isophote);
+      above the sky weighted alike (the detection isophote);
     - ``r20``, ``half_light_radius`` (r50) and ``r80`` within 1.5 Petrosian
       radii, and ``petrosian_radius`` (circular, eta = 0.2), in pixels;
     - ``flux`` of the mean of the bands within 2 Petrosian radii, in the
@@ -221,7 +222,7 @@ class MorphologyFeatures(ImageTransformerMixin):
         batches = [images[s : s + size] for s in range(0, len(images), size)]
         # the batches are the parallelism: BLAS threads on top of them would
         # fight over the same cores
-        with _blas_threads().limit(limits=1, user_api="blas"):
+        with _one_blas_thread():
             parts = _thread_map(self._measure, batches, n_threads)
         columns = [np.concatenate([p[name] for p in parts]) for name in names]
         return np.stack(columns, axis=1).astype(np.float64)
@@ -266,6 +267,28 @@ MORPHOLOGY_FLAGS = dict(FLAGS)
 def _blas_threads():
     # found once: looking up the loaded libraries takes milliseconds a call
     return ThreadpoolController()
+
+
+_blas_lock = threading.Lock()
+_blas_limit = {"users": 0, "limiter": None}
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """BLAS on one thread while any ``transform`` runs. The limit is
+    process-wide: concurrent calls share one, set by the first to enter and
+    undone by the last to leave, so BLAS gets its own setting back."""
+    with _blas_lock:
+        if _blas_limit["users"] == 0:
+            _blas_limit["limiter"] = _blas_threads().limit(limits=1, user_api="blas")
+        _blas_limit["users"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_limit["users"] -= 1
+            if _blas_limit["users"] == 0:
+                _blas_limit["limiter"].restore_original_limits()
 
 
 def _thread_map(func, items, n_threads):

@@ -189,8 +189,9 @@ def _measure_sources(
 ):
     """Statistics of galaxies that have a source with positive flux.
 
-    ``image`` is the sky-subtracted mean of the bands with neighbours set
-    to 0; ``bands`` the caller's multi-band images (None for one band).
+    ``image`` is the sky-subtracted mean of the bands (with neighbours set
+    to 0 when masked); ``weight`` the source's positive light; ``bands``
+    the caller's multi-band images (None for one band).
     """
     m, height, width = image.shape
     yy = np.arange(height, dtype=np.float32)[None, :, None]
@@ -261,7 +262,9 @@ def _measure_sources(
     outer, _ = _shape((weight > 0).astype(np.float32), dy, dx)
     stats["outer_ellipticity"] = 1 - 1 / outer
 
-    gini, m20, inner, gini_flags = _gini_m20(image, dy, dx, theta, elongation)
+    gini, m20, inner, gini_flags = _gini_m20(
+        image, weight > 0, dy, dx, theta, elongation
+    )
     stats["gini"], stats["m20"] = gini, m20
     stats["inner_ellipticity"] = 1 - 1 / inner
     flags |= gini_flags
@@ -275,7 +278,12 @@ def _measure_sources(
         apertures = np.stack([aperture, inner_aperture], axis=1)
         if masked is not None:
             apertures *= ~masked[:, None]
-        stats.update(_colours(bands, apertures, frame_sky))
+        colours = _colours(bands, apertures, frame_sky)
+        for name in colours:
+            if name.startswith("inner_"):
+                # a half-light radius undefined: no inner aperture either
+                colours[name][~np.isfinite(stats["half_light_radius"])] = np.nan
+        stats.update(colours)
 
     if sersic:
         stats["sersic_n"] = _sersic_index(growth, r50, r_petro)
@@ -592,7 +600,7 @@ def _gaussian_blur(image, sigma):
 
     As scipy's ``gaussian_filter(mode="constant")``, statmorph's blur of the
     Gini segmap image (kernel to 4 sigma, normalised over its full extent),
-    as two batched matrix products: one per axis.
+    up to float32 rounding, as two batched matrix products: one per axis.
     """
     _, height, width = image.shape
     blurred = image @ _blur_matrix(width, sigma)
@@ -601,22 +609,22 @@ def _gaussian_blur(image, sigma):
 
 def _blur_matrix(n, sigma):
     """Per galaxy, the (n, n) matrix of a 1-d Gaussian blur along an axis."""
-    sigma = np.maximum(np.asarray(sigma, dtype=np.float64), 1e-3)[:, None]
+    sigma = np.nan_to_num(np.asarray(sigma, dtype=np.float64), nan=0.0)
+    sigma = np.maximum(sigma, 1e-3)[:, None]
     radius = (4.0 * sigma + 0.5).astype(np.int64)
-    taps = np.arange(min(int(radius.max()), 4 * n) + 1)
+    # the whole kernel for the norm, though the frame may see less of it
+    taps = np.arange(max(int(radius.max()), n) + 1)
     weights = np.where(taps <= radius, np.exp(-0.5 * (taps / sigma) ** 2), 0.0)
     norm = 2 * weights.sum(axis=1) - 1
     offset = np.abs(np.arange(n)[:, None] - np.arange(n)[None, :])
     table = (weights / norm[:, None]).astype(np.float32)
-    # taps beyond the table are beyond 4 sigma: weight 0
-    table = np.concatenate([table, np.zeros((len(table), 1), np.float32)], axis=1)
-    return table[:, np.minimum(offset, table.shape[1] - 1)]
+    return table[:, offset]
 
 
-def _gini_m20(image, dy, dx, theta, elongation):
+def _gini_m20(image, source, dy, dx, theta, elongation):
     """Gini and M20 (Lotz et al. 2004) over statmorph's Gini segmap: the
     image blurred by 0.2 elliptical Petrosian radii, above its mean at that
-    radius, the region holding the brightest blurred pixel."""
+    radius, the region holding the source's brightest blurred pixel."""
     m, height, width = image.shape
     # a source without shape (one pixel) is taken as round
     stretch = np.nan_to_num(elongation, nan=1.0)
@@ -636,7 +644,10 @@ def _gini_m20(image, dy, dx, theta, elongation):
     level = np.where(ring_area > 0, level, np.inf)
     above = blurred >= level[:, None, None]
     regions, _ = label_sources(above)
-    brightest = blurred.reshape(m, -1).argmax(axis=1)
+    # statmorph keeps the region of the stamp's brightest blurred pixel; the
+    # brightest within the galaxy's own segment, so a brighter neighbour
+    # left in the image cannot take the segmap over
+    brightest = np.where(source, blurred, -np.inf).reshape(m, -1).argmax(axis=1)
     region_id = take(regions.reshape(m, -1), brightest)
     segmap = (regions == region_id[:, None, None]) & (region_id > 0)[:, None, None]
     size = segmap.sum(axis=(1, 2))
