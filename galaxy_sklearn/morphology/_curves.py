@@ -17,8 +17,10 @@ _HALF_PIXEL = int(round(0.5 / RADIAL_STEP))
 
 
 def soft_disc(dist: np.ndarray, radius: np.ndarray) -> np.ndarray:
-    """Fraction of each pixel inside a circle of ``radius`` (per galaxy)."""
-    radius = np.asarray(radius, dtype=dist.dtype)[:, None, None]
+    """Fraction of each pixel inside a circle of ``radius`` (one per galaxy,
+    the first axis of ``dist``, or one for all)."""
+    radius = np.asarray(radius, dtype=dist.dtype)
+    radius = radius.reshape((-1,) + (1,) * (dist.ndim - 1))
     return np.clip(radius + dist.dtype.type(0.5) - dist, 0, 1)
 
 
@@ -69,10 +71,9 @@ class CurveOfGrowth:
             t = np.broadcast_to(t, (n, t.shape[1]))
         i0 = np.minimum(t.astype(np.int64), last - 1)
         frac = np.minimum(t - i0, 1.0)
-        rows = np.arange(n) if t.ndim == 1 else np.arange(n)[:, None]
 
         def at(curve):
-            return (1 - frac) * curve[rows, i0] + frac * curve[rows, i0 + 1]
+            return (1 - frac) * take(curve, i0) + frac * take(curve, i0 + 1)
 
         return at
 

@@ -444,9 +444,8 @@ def _window_asymmetry(
         # most galaxies reach the cap; the others' discs are drawn here
         short = np.flatnonzero(reach < cap)
         if short.size:
-            radius = np.asarray(reach[short], np.float32)[:, None, None, None]
             far = distance[parity[short, 0], parity[short, 1]]
-            weight[short] = np.clip(radius + np.float32(0.5) - far, 0, 1)
+            weight[short] = soft_disc(far, reach[short])
     m, n_offsets = len(owner), len(offsets)
     weight = weight.reshape(m, n_offsets, size * size)
     if neighbours is not None:
@@ -471,8 +470,7 @@ def _window_asymmetry(
 def _apertures(size, offsets, parity, reach):
     """Pixel fractions inside a disc of ``reach`` about each trial centre;
     shape (len(parity), len(offsets), size, size)."""
-    radius = np.asarray(reach, dtype=np.float32)[:, None, None, None]
-    return np.clip(radius + np.float32(0.5) - _distances(size, offsets, parity), 0, 1)
+    return soft_disc(_distances(size, offsets, parity), reach)
 
 
 def _distances(size, offsets, parity):
@@ -493,7 +491,7 @@ def _aperture_tables(size, offsets, cap):
     at most, one per frame size and step of the search."""
     parities = np.array([(py, px) for py in (0, 1) for px in (0, 1)])
     distance = _distances(size, offsets, parities)
-    at_cap = np.clip(np.float32(cap + 0.5) - distance, 0, 1)
+    at_cap = soft_disc(distance, cap)
     for table in (distance, at_cap):
         table.flags.writeable = False
     shape = (2, 2, *distance.shape[1:])

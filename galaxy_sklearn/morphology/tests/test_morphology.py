@@ -300,21 +300,27 @@ def test_sky_boxes_are_statmorphs_first_free_square():
         assert (top[k], left[k], side[k]) == first_free(sources[k])
 
 
-def test_m20_threshold_matches_statmorphs_signed_sort():
+def _check_m20_cut_against_statmorph(light):
+    """_m20_cut against statmorph's way: sort the image ascending, take the
+    first value where the cumulative sum reaches 80% of the flux."""
     from galaxy_sklearn.morphology._measure import _m20_cut
 
+    n = len(light)
+    flux = light.sum(axis=(1, 2), dtype=np.float64)
+    values = np.sort(np.abs(light).reshape(n, -1), axis=1)
+    ordered = np.sort(light.reshape(n, -1), axis=1)
+    fraction = np.cumsum(ordered, axis=1, dtype=np.float64) / flux[:, None]
+    expected = ordered[np.arange(n), (fraction >= 0.8).argmax(axis=1)]
+    np.testing.assert_array_equal(_m20_cut(values, light, flux), expected)
+
+
+def test_m20_threshold_matches_statmorphs_signed_sort():
     rng = np.random.default_rng(0)
     light = rng.normal(0, 1, (30, 12, 12)).astype(np.float32)
     light[:, 4:8, 4:8] += rng.uniform(5, 50, (30, 4, 4)).astype(np.float32)
     light[::3, 0, 0] = -60  # a negative pixel brighter than the threshold
     light[1::3] = np.abs(light[1::3])  # no negative pixel at all
-    flux = light.sum(axis=(1, 2), dtype=np.float64)
-    values = np.sort(np.abs(light).reshape(30, -1), axis=1)
-    # statmorph: sort ascending, first value where the cumulative sum >= 80%
-    ordered = np.sort(light.reshape(30, -1), axis=1)
-    fraction = np.cumsum(ordered, axis=1, dtype=np.float64) / flux[:, None]
-    expected = ordered[np.arange(30), (fraction >= 0.8).argmax(axis=1)]
-    np.testing.assert_array_equal(_m20_cut(values, light, flux), expected)
+    _check_m20_cut_against_statmorph(light)
 
 
 @pytest.mark.parametrize(
@@ -397,16 +403,9 @@ def test_a_brighter_neighbour_does_not_take_the_gini_segmap():
 
 
 def test_m20_threshold_ignores_the_zeros_past_the_segmap():
-    from galaxy_sklearn.morphology._measure import _m20_cut
-
     rng = np.random.default_rng(1)
     light = np.zeros((20, 16, 16), np.float32)
     sizes = rng.integers(3, 60, 20)
     for k, size in enumerate(sizes):  # segmaps of different sizes, 0 around
         light[k].flat[:size] = rng.uniform(1, 30, size)
-    flux = light.sum(axis=(1, 2), dtype=np.float64)
-    values = np.sort(np.abs(light).reshape(20, -1), axis=1)
-    ordered = np.sort(light.reshape(20, -1), axis=1)
-    fraction = np.cumsum(ordered, axis=1, dtype=np.float64) / flux[:, None]
-    expected = ordered[np.arange(20), (fraction >= 0.8).argmax(axis=1)]
-    np.testing.assert_array_equal(_m20_cut(values, light, flux), expected)
+    _check_m20_cut_against_statmorph(light)
