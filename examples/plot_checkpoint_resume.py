@@ -25,9 +25,16 @@ from galaxy_sklearn.datasets import make_galaxies
 
 X, y = make_galaxies(n_samples=600, image_size=24, random_state=0)
 folder = Path(tempfile.mkdtemp())
-# on the CPU, where a resumed fit is bit for bit the uninterrupted one
+# on the CPU, where a resumed fit is bit for bit the uninterrupted one; with a
+# constant learning rate, so that a resumed fit may ask for more epochs (the
+# default cosine schedule spreads its decay over max_epochs, and resumes only
+# with the max_epochs it started with)
 settings = dict(
-    backbone="simple_cnn", augmentation="geometric", random_state=0, device="cpu"
+    backbone="simple_cnn",
+    augmentation="geometric",
+    lr_schedule="constant",
+    random_state=0,
+    device="cpu",
 )
 
 # %%

@@ -166,6 +166,7 @@ class GalaxyEstimatorMixin:
                 train_split=train_split,
             )
             net.initialize()
+            self._check_resumable(checkpoint)
             done = 0 if checkpoint is None else restore_checkpoint(net, checkpoint)
             if done > self.max_epochs:
                 raise ValueError(
@@ -191,6 +192,20 @@ class GalaxyEstimatorMixin:
         if diverged is not None:
             raise diverged
         return images
+
+    def _check_resumable(self, checkpoint) -> None:
+        """Refuse a checkpoint whose learning-rate curve ``max_epochs`` changes."""
+        if checkpoint is None or getattr(self, "lr_schedule", "constant") == "constant":
+            return
+        started = checkpoint.get("max_epochs", self.max_epochs)
+        if started != self.max_epochs:
+            raise ValueError(
+                f"The checkpoint in {self.checkpoint_dir} was written by a fit with "
+                f"max_epochs={started}, and lr_schedule={self.lr_schedule!r} spreads "
+                f"its decay over max_epochs: resuming with max_epochs="
+                f"{self.max_epochs} would leave that curve. Resume with "
+                f"max_epochs={started}, or use another checkpoint_dir."
+            )
 
     def _make_net(self, module, targets, device, *, n_train, **kwargs):
         """The skorch net that trains ``module`` with this estimator's settings."""

@@ -108,6 +108,7 @@ class EpochCheckpoint(Callback):
             "fingerprint": self.key,
             "seed": self.seed,
             "epochs": len(net.history),
+            "max_epochs": net.max_epochs,
             "module": net.module_.state_dict(),
             "criterion": net.criterion_.state_dict(),
             "optimizers": {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import math
 import numbers
 
 import numpy as np
@@ -322,6 +323,49 @@ class DivergenceGuard(Callback):
         net.module_.load_state_dict(self.good_state)
         del net.history[self.good_epochs :]
         self.good_state = None
+
+
+LR_SCHEDULES = ("cosine", "constant")
+
+
+class CosineSchedule(Callback):
+    """Cosine decay of the learning rate from ``lr`` towards 0 over ``max_epochs``.
+
+    Epoch ``e`` (counted from 0) trains at ``lr * (1 + cos(pi * e /
+    max_epochs)) / 2``, as :class:`torch.optim.lr_scheduler.CosineAnnealingLR`
+    stepped once per epoch. The rate is computed from the epoch number alone,
+    so a fit resumed from a checkpoint goes on along the same curve. Each
+    epoch's rate is recorded in the history as ``lr``.
+    """
+
+    def __init__(self, lr: float, max_epochs: int):
+        self.lr = lr
+        self.max_epochs = max_epochs
+
+    def rate(self, epoch: int) -> float:
+        return self.lr * (1 + math.cos(math.pi * epoch / self.max_epochs)) / 2
+
+    def on_epoch_begin(self, net, **kwargs):
+        # len(history) counts the epoch that is starting
+        lr = self.rate(len(net.history) - 1)
+        for name in net._optimizers:
+            for group in getattr(net, name + "_").param_groups:
+                group["lr"] = lr
+        net.history.record("lr", lr)
+
+
+def schedule_callbacks(schedule: str, lr: float, max_epochs: int) -> list:
+    """The ``(name, callback)`` pairs of an ``lr_schedule`` parameter value."""
+    if schedule == "cosine":
+        return [("lr_schedule", CosineSchedule(lr, max_epochs))]
+    return []
+
+
+def check_lr_schedule(schedule) -> None:
+    if not isinstance(schedule, str) or schedule not in LR_SCHEDULES:
+        raise ValueError(
+            f"lr_schedule must be one of {list(LR_SCHEDULES)}, got {schedule!r}."
+        )
 
 
 def n_validation(fraction: float, n: int) -> int:

@@ -12,6 +12,7 @@ from skorch.callbacks import Callback
 from torch import nn
 
 from ._base import GalaxyEstimatorMixin
+from ._engine import check_lr_schedule, schedule_callbacks
 from .nn import (
     ImageInput,
     build_backbone,
@@ -80,6 +81,7 @@ class SupervisedCNNMixin(GalaxyEstimatorMixin):
     def _check_params(self):
         super()._check_params()
         make_augmentation(self.augmentation)
+        check_lr_schedule(self.lr_schedule)
         freeze = self.freeze
         if not isinstance(freeze, (bool, numbers.Integral)) or freeze < 0:
             raise ValueError(
@@ -114,10 +116,11 @@ class SupervisedCNNMixin(GalaxyEstimatorMixin):
         return self.freeze is True or (self.freeze is not False and self.freeze > 0)
 
     def _callbacks(self):
+        callbacks = schedule_callbacks(self.lr_schedule, self.lr, self.max_epochs)
         freeze = self.freeze
-        if isinstance(freeze, bool) or freeze == 0:
-            return []
-        return [("unfreeze_backbone", UnfreezeBackbone(int(freeze)))]
+        if not (isinstance(freeze, bool) or freeze == 0):
+            callbacks.append(("unfreeze_backbone", UnfreezeBackbone(int(freeze))))
+        return callbacks
 
     def _pretrained_backbone(self, images) -> tuple[ImageInput, nn.Module]:
         """The input adapter and backbone that training starts from."""

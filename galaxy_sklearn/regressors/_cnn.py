@@ -58,6 +58,13 @@ default=None
         Images per optimisation step and per batch in ``predict``.
     lr : float, default=1e-3
         AdamW learning rate.
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"`` lowers the learning rate from ``lr`` towards 0 along a
+        half cosine over ``max_epochs`` (epoch ``e`` from 0 trains at
+        ``lr * (1 + cos(pi * e / max_epochs)) / 2``), which settles the
+        weights in the last epochs; ``"constant"`` keeps ``lr`` throughout.
+        Each epoch's rate is in ``history_`` as ``lr``. A checkpoint written
+        with the cosine schedule resumes only with the same ``max_epochs``.
     device : str, default="auto"
         ``"auto"`` trains on CUDA when present, else on the CPU.
     compile : bool or dict, default=False
@@ -75,8 +82,9 @@ default=None
     checkpoint_dir : str or path-like, default=None
         A folder to write a checkpoint into after every epoch. ``fit`` resumes
         from a checkpoint found there (same data and parameters; ``max_epochs``
-        may grow), reaching the weights an uninterrupted CPU fit reaches; a
-        checkpoint of another fit is refused, never overwritten.
+        may grow with ``lr_schedule="constant"``), reaching the weights an
+        uninterrupted CPU fit reaches; a checkpoint of another fit is refused,
+        never overwritten.
     image_shape : tuple of int, default=None
         ``(H, W)`` or ``(H, W, C)`` of flat 2-D input rows.
 
@@ -129,6 +137,7 @@ default=None
         max_epochs=10,
         batch_size=64,
         lr=1e-3,
+        lr_schedule="cosine",
         device="auto",
         compile=False,
         random_state=None,
@@ -145,6 +154,7 @@ default=None
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.device = device
         self.compile = compile
         self.random_state = random_state

@@ -125,17 +125,27 @@ def test_resuming_reaches_the_weights_of_an_uninterrupted_fit(
 
 def test_max_epochs_may_grow_between_runs(galaxies, tmp_path):
     X, y = galaxies
-    reference = _classifier(max_epochs=3, augmentation="geometric").fit(X, y)
-    _classifier(max_epochs=2, augmentation="geometric", checkpoint_dir=tmp_path).fit(
-        X, y
-    )
-    longer = _classifier(
-        max_epochs=3, augmentation="geometric", checkpoint_dir=tmp_path
-    ).fit(X, y)
+    params = {"augmentation": "geometric", "lr_schedule": "constant"}
+    reference = _classifier(max_epochs=3, **params).fit(X, y)
+    _classifier(max_epochs=2, checkpoint_dir=tmp_path, **params).fit(X, y)
+    longer = _classifier(max_epochs=3, checkpoint_dir=tmp_path, **params).fit(X, y)
     assert _same_weights(_weights(longer), _weights(reference))
-    fewer = _classifier(max_epochs=2, augmentation="geometric", checkpoint_dir=tmp_path)
+    fewer = _classifier(max_epochs=2, checkpoint_dir=tmp_path, **params)
     with pytest.raises(ValueError, match="3 epochs, more than max_epochs=2"):
         fewer.fit(X, y)
+
+
+def test_a_cosine_schedule_resumes_only_along_its_own_curve(galaxies, tmp_path):
+    """The decay is spread over max_epochs: a larger one would change the
+    rates of the epochs already trained."""
+    X, y = galaxies
+    _classifier(max_epochs=2, checkpoint_dir=tmp_path).fit(X, y)
+    saved = (tmp_path / "checkpoint.pt").read_bytes()
+    longer = _classifier(max_epochs=3, checkpoint_dir=tmp_path)
+    with pytest.raises(ValueError, match="max_epochs=2, and lr_schedule='cosine'"):
+        longer.fit(X, y)
+    assert not hasattr(longer, "net_")
+    assert (tmp_path / "checkpoint.pt").read_bytes() == saved
 
 
 def test_a_finished_checkpoint_is_loaded_without_training(
@@ -179,7 +189,8 @@ def test_a_failed_checkpoint_write_leaves_the_previous_one_whole(
     galaxies, tmp_path, monkeypatch
 ):
     X, y = galaxies
-    _classifier(max_epochs=1, checkpoint_dir=tmp_path).fit(X, y)
+    constant = {"lr_schedule": "constant"}  # so that max_epochs may grow
+    _classifier(max_epochs=1, checkpoint_dir=tmp_path, **constant).fit(X, y)
     saved = (tmp_path / "checkpoint.pt").read_bytes()
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["epochs"] == 1
 
@@ -188,7 +199,7 @@ def test_a_failed_checkpoint_write_leaves_the_previous_one_whole(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(torch, "save", full_disk)
-    clf = _classifier(max_epochs=2, checkpoint_dir=tmp_path)
+    clf = _classifier(max_epochs=2, checkpoint_dir=tmp_path, **constant)
     with pytest.raises(OSError, match="No space left"):
         clf.fit(X, y)
     assert (tmp_path / "checkpoint.pt").read_bytes() == saved

@@ -18,7 +18,7 @@ def galaxies():
 def test_cnn_beats_chance_by_a_wide_margin(galaxies):
     X, y, X_test, y_test = galaxies
     clf = CNNGalaxyClassifier(
-        "simple_cnn", max_epochs=8, batch_size=32, random_state=0, device="cpu"
+        "simple_cnn", max_epochs=12, batch_size=16, random_state=0, device="cpu"
     ).fit(X, y)
     chance = np.bincount(y_test).max() / len(y_test)
     assert clf.score(X_test, y_test) > chance + 0.3
@@ -55,6 +55,42 @@ def test_class_weight_dict_is_keyed_by_the_users_labels(galaxies):
         CNNGalaxyClassifier("simple_cnn", class_weight={"bar": 2.0}, **TINY).fit(
             X[:80], names
         )
+
+
+def test_cosine_schedule_is_torchs_cosine_annealing_and_reaches_the_optimizer(
+    galaxies,
+):
+    X, y, _, _ = galaxies
+    clf = CNNGalaxyClassifier("simple_cnn", **{**TINY, "max_epochs": 4})
+    clf.fit(X[:40], y[:40])
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=clf.lr)
+    annealing = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=4)
+    expected = []
+    for _ in range(4):
+        expected.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        annealing.step()
+    np.testing.assert_allclose(clf.history_[:, "lr"], expected, rtol=1e-12)
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == expected[-1]
+    constant = CNNGalaxyClassifier(
+        "simple_cnn", lr_schedule="constant", **{**TINY, "max_epochs": 4}
+    ).fit(X[:40], y[:40])
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == constant.lr
+    assert "lr" not in constant.history_[-1]
+    # the schedule changes training from the second epoch on, not the first
+    assert constant.history_[0, "train_loss"] == clf.history_[0, "train_loss"]
+    assert constant.history_[-1, "train_loss"] != clf.history_[-1, "train_loss"]
+
+
+def test_an_unknown_lr_schedule_is_named_and_leaves_a_fit_intact(galaxies):
+    X, y, X_test, _ = galaxies
+    clf = CNNGalaxyClassifier("simple_cnn", **TINY).fit(X[:40], y[:40])
+    before = clf.predict_proba(X_test[:5])
+    clf.set_params(lr_schedule="linear")
+    with pytest.raises(ValueError, match=r"lr_schedule must be one of \['cosine'"):
+        clf.fit(X[:40], y[:40])
+    np.testing.assert_array_equal(clf.predict_proba(X_test[:5]), before)
 
 
 def test_freeze_trains_the_head_only(galaxies):
