@@ -25,6 +25,8 @@ def test_gz2_output_respects_the_tree(galaxies):
     pred = reg.fit(X, votes).predict(X)
     assert reg.output_ == "gz2" and reg.n_outputs_ == 37
     assert pred.shape == (60, 37) and pred.dtype == np.float64
+    # the default cosine schedule: full rate in epoch 1, half in epoch 2
+    assert reg.history_[:, "lr"] == [reg.lr, reg.lr / 2]
     assert pred.min() >= 0 and pred.max() <= 1
     np.testing.assert_allclose(pred[:, :3].sum(1), 1, atol=1e-5)  # Q1
     np.testing.assert_allclose(pred[:, 3:5].sum(1), pred[:, 1], atol=1e-5)  # Q2|1.2
