@@ -33,6 +33,8 @@ from .nn import ImageInput
 
 # A sample of this many images is enough for per-channel statistics.
 _STATS_SAMPLE = 4096
+# What an estimator's ``align`` parameter may be (None: no rotation).
+ALIGNMENTS = ("major_axis", None)
 
 
 def channel_stats(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -99,10 +101,16 @@ class GalaxyEstimatorMixin:
                     f"expected some of {sorted(known)}."
                 )
         resolve_device(self.device)
+        align = getattr(self, "align", None)
+        if align is not None and not (isinstance(align, str) and align in ALIGNMENTS):
+            raise ValueError(
+                f"align must be one of {list(ALIGNMENTS)}, got {align!r}."
+            )
 
     def _image_input(self, images: np.ndarray, min_size: int = 1) -> ImageInput:
         mean, std = channel_stats(images)
-        return ImageInput(mean, std, min_size=min_size)
+        align = getattr(self, "align", None) == "major_axis"
+        return ImageInput(mean, std, min_size=min_size, align=align)
 
     def _fit(self, X, y=None, *, drop_last=False) -> np.ndarray:
         """Validate, build the module under the seed, train, then record state.

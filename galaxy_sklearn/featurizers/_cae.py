@@ -38,9 +38,10 @@ class _AutoencoderNet(nn.Module):
         )
 
     def squared_error(self, x):
-        """Mean squared reconstruction error per image, in scaled units."""
-        recon = self.image_input.denormalize(self(x)[0])
-        return ((recon - x) ** 2).mean(dim=(1, 2, 3))
+        """Mean squared reconstruction error per image, in scaled units (of
+        the aligned image, when the input aligns)."""
+        recon, target = (self.image_input.denormalize(t) for t in self(x))
+        return ((recon - target) ** 2).mean(dim=(1, 2, 3))
 
     def forward(self, x):
         x = self.image_input(x)
@@ -63,8 +64,11 @@ class CAEFeaturizer(
 
     The encoder (strided convolutions) maps each image to a ``latent_dim``
     vector and the decoder maps it back; training minimises the mean squared
-    error between standardised images and their reconstructions. ``y`` is
-    ignored, so rows labelled ``-1`` (unlabelled) are used like any other.
+    error between standardised images and their reconstructions. By default
+    each galaxy is first turned so that its major axis lies along x
+    (``align``), so the latent vector spends nothing on the position angle
+    and the axis ratio becomes a linear cue. ``y`` is ignored, so rows
+    labelled ``-1`` (unlabelled) are used like any other.
 
     Parameters
     ----------
@@ -73,6 +77,13 @@ class CAEFeaturizer(
     channels : tuple of int, default=(32, 64, 128)
         Feature maps of the encoder's three downsampling stages (mirrored in
         the decoder).
+    align : {"major_axis", None}, default="major_axis"
+        ``"major_axis"`` rotates each image about its centre so that its
+        galaxy's major axis (from the second moments of the central light,
+        :func:`galaxy_sklearn.nn.major_axis_angle`) lies along x, in ``fit``
+        and ``transform`` alike; reconstructions come back in that
+        orientation (see :doc:`/real_data` for what it changes on Galaxy
+        Zoo 2). None encodes the images as they are.
     max_epochs : int, default=20
         Passes over the training images.
     batch_size : int, default=64
@@ -140,6 +151,7 @@ class CAEFeaturizer(
         latent_dim=64,
         *,
         channels=(32, 64, 128),
+        align="major_axis",
         max_epochs=20,
         batch_size=64,
         lr=1e-3,
@@ -152,6 +164,7 @@ class CAEFeaturizer(
     ):
         self.latent_dim = latent_dim
         self.channels = channels
+        self.align = align
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -219,7 +232,8 @@ class CAEFeaturizer(
         -------
         images : ndarray, float32
             Same layout as the training input ((n, H, W, C), (n, H, W) or flat
-            rows), on the scale of ``pixel_scale_`` (0-255 for uint8 input).
+            rows), on the scale of ``pixel_scale_`` (0-255 for uint8 input);
+            with ``align``, galaxies lie with their major axis along x.
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=np.float32)
@@ -242,7 +256,7 @@ class CAEFeaturizer(
         """Negative mean squared reconstruction error (higher is better).
 
         Errors are measured on scaled pixels: uint8 images as [0, 1], float
-        images as given.
+        images as given; with ``align``, against the aligned images.
 
         Parameters
         ----------

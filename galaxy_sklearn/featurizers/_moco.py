@@ -61,6 +61,12 @@ class MoCoFeaturizer(
         InfoNCE temperature.
     augmentation : {"galaxy", "geometric"} or nn.Module, default="galaxy"
         How views are drawn; see :func:`galaxy_sklearn.nn.make_augmentation`.
+    align : {"major_axis", None}, default="major_axis"
+        ``"major_axis"`` rotates each image about its centre so that its
+        galaxy's major axis (from the second moments of the central light,
+        :func:`galaxy_sklearn.nn.major_axis_angle`) lies along x, before the
+        views are drawn and in ``transform``. None leaves the images as they
+        are.
     max_epochs : int, default=20
         Passes over the training images.
     batch_size : int, default=128
@@ -135,6 +141,7 @@ class MoCoFeaturizer(
         momentum=0.99,
         temperature=0.2,
         augmentation="galaxy",
+        align="major_axis",
         max_epochs=20,
         batch_size=128,
         lr=3e-4,
@@ -151,6 +158,7 @@ class MoCoFeaturizer(
         self.momentum = momentum
         self.temperature = temperature
         self.augmentation = augmentation
+        self.align = align
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

@@ -5,6 +5,7 @@ these modules.
 """
 
 from ._adapter import ImageInput
+from ._align import align_major_axis, major_axis_angle
 from ._augment import GalaxyAugmentation, make_augmentation
 from ._autoencoder import ConvAutoencoder
 from ._backbones import BACKBONES, SimpleCNN, build_backbone, register_backbone
@@ -21,8 +22,10 @@ __all__ = [
     "ImageInput",
     "MoCo",
     "SimpleCNN",
+    "align_major_axis",
     "build_backbone",
     "load_backbone_weights",
+    "major_axis_angle",
     "make_augmentation",
     "projection_head",
     "read_state_dict",

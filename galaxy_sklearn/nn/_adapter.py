@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._align import align_major_axis
+
 
 class ImageInput(nn.Module):
     """Standardise the bands of a scaled ``(n, C, H, W)`` float batch.
@@ -26,6 +28,9 @@ class ImageInput(nn.Module):
     min_size : int, default=1
         Images smaller than this on either side are enlarged (nearest
         neighbour) to it, so that every backbone accepts tiny inputs.
+    align : bool, default=False
+        Rotate each galaxy's major axis onto the x axis first
+        (:func:`align_major_axis`); see :meth:`aligned`.
 
     Examples
     --------
@@ -36,8 +41,9 @@ class ImageInput(nn.Module):
     (torch.Size([2, 1, 4, 4]), 2.0)
     """
 
-    def __init__(self, mean, std, min_size: int = 1):
+    def __init__(self, mean, std, min_size: int = 1, align: bool = False):
         super().__init__()
+        self.align = bool(align)
         mean = torch.as_tensor(mean, dtype=torch.float32).reshape(1, -1, 1, 1)
         std = torch.as_tensor(std, dtype=torch.float32).reshape(1, -1, 1, 1)
         self.register_buffer("mean", mean)
@@ -53,9 +59,16 @@ class ImageInput(nn.Module):
             x = F.interpolate(x, size=size, mode="nearest")
         return x
 
+    def aligned(self, x: torch.Tensor) -> torch.Tensor:
+        """The scaled batch with each galaxy's major axis along x, if ``align``."""
+        return align_major_axis(x) if self.align else x
+
     def denormalize(self, x: torch.Tensor) -> torch.Tensor:
         """Undo the standardisation."""
         return x * self.std + self.mean
 
+    def extra_repr(self) -> str:
+        return f"min_size={self.min_size}, align={self.align}"
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.normalize(x)
+        return self.normalize(self.aligned(x))

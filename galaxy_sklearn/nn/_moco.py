@@ -39,8 +39,9 @@ class MoCo(nn.Module):
 
     Parameters
     ----------
-    image_input : nn.Module
-        Standardises the bands (see :class:`ImageInput`).
+    image_input : ImageInput
+        Aligns (if asked) and standardises the bands; views are drawn from
+        the aligned images.
     backbone : nn.Module
         Feature extractor with an ``out_features`` attribute.
     augmentation : nn.Module
@@ -119,6 +120,7 @@ class MoCo(nn.Module):
         self.queue_ptr.copy_((self.queue_ptr + len(keys)) % size)
 
     def forward(self, x: torch.Tensor):
+        x = self.image_input.aligned(x)
         view_q = self.image_input.normalize(self.augmentation(x))
         view_k = self.image_input.normalize(self.augmentation(x))
         q = F.normalize(self.encoder_q(view_q), dim=1)
