@@ -27,6 +27,9 @@ __all__ = ["load", "save"]
 
 _FORMAT = "galaxy-sklearn-estimator/1"
 _NOT_FITTED_STATE = ("net_", "history_")
+# Parameters added since the format was introduced, with the value that
+# reproduces what a file written without them was trained with.
+_ADDED_PARAMS = {"align": None, "lr_schedule": "constant"}
 
 
 def _estimator_classes() -> dict:
@@ -176,7 +179,13 @@ def load(path, *, device="auto"):
             f"{path} sets {sorted(unknown)}, which a {cls.__name__} does not have; "
             "it was not written by this version of galaxy-sklearn's save()."
         )
-    estimator = cls(**state["params"])
+    params = {
+        key: value
+        for key, value in _ADDED_PARAMS.items()
+        if key in cls().get_params(deep=False)
+    }
+    params.update(state["params"])
+    estimator = cls(**params)
     estimator.set_params(device=device)
     for key, value in state["fitted"].items():
         setattr(estimator, key, _unplain(value))

@@ -139,7 +139,11 @@ class SupervisedCNNMixin(GalaxyEstimatorMixin):
                 self.backbone, n_bands, min(pretrained.image_shape_[:2])
             )
             backbone.load_state_dict(source.backbone.state_dict())
-            return copy.deepcopy(source.image_input), backbone
+            image_input = copy.deepcopy(source.image_input)
+            # the classifier takes galaxies as they come (its augmentation
+            # rotates them), whatever orientation the featurizer trained on
+            image_input.align = False
+            return image_input, backbone
         imagenet = pretrained == "imagenet"
         backbone = build_backbone(
             self.backbone, n_bands, size, "imagenet" if imagenet else None

@@ -12,6 +12,7 @@ from galaxy_sklearn import (
     MorphologyFeatures,
 )
 from galaxy_sklearn.preprocessing import (
+    AlignMajorAxis,
     AsinhStretch,
     CenterCropResize,
     PercentileStretch,
@@ -46,6 +47,7 @@ ESTIMATORS = [
     CenterCropResize(crop=0.5, image_size=2),
     AsinhStretch(),
     PercentileStretch(),
+    AlignMajorAxis(),
     MorphologyFeatures(n_jobs=1),
 ]
 

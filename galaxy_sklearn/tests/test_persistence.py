@@ -87,6 +87,29 @@ def test_string_labels_and_a_pretrained_featurizer(galaxies, tmp_path):
     assert loaded.classes_.dtype == clf.classes_.dtype
 
 
+@pytest.mark.parametrize(
+    "name, missing",
+    [("cae", "align"), ("moco", "align"), ("classifier", "lr_schedule")],
+)
+def test_files_from_before_a_parameter_load_as_they_were_trained(
+    galaxies, tmp_path, name, missing
+):
+    # a file written before ``align`` / ``lr_schedule`` existed was trained
+    # without alignment / at a constant rate: it must not load with the new
+    # defaults, which would change its output
+    old_value = {"align": None, "lr_schedule": "constant"}[missing]
+    estimator, X = _fit(name, *galaxies)
+    estimator.set_params(**{missing: old_value})
+    estimator.fit(X, galaxies[1]) if name == "classifier" else estimator.fit(X)
+    estimator.save(tmp_path / "model.pt")
+    state = torch.load(tmp_path / "model.pt", weights_only=True)
+    del state["params"][missing]
+    torch.save(state, tmp_path / "old.pt")
+    loaded = load(tmp_path / "old.pt", device="cpu")
+    assert getattr(loaded, missing) == old_value
+    np.testing.assert_array_equal(_output(loaded, X), _output(estimator, X))
+
+
 def _as_if_on_a_gpu(monkeypatch):
     """torch.save records every tensor as stored on cuda:0, as on a GPU."""
     monkeypatch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")

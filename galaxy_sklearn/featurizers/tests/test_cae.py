@@ -58,3 +58,31 @@ def test_feature_names_and_pandas_output(galaxies):
 def test_invalid_latent_dim(latent_dim, galaxies):
     with pytest.raises(ValueError, match="latent_dim"):
         CAEFeaturizer(latent_dim=latent_dim).fit(galaxies[0][:4])
+
+
+def rotation_sensitivity(featurizer, X):
+    """Feature change under a quarter turn, relative to the change between
+    different galaxies."""
+    a = featurizer.transform(X)
+    b = featurizer.transform(np.rot90(X, axes=(1, 2)).copy())
+    own = np.linalg.norm(a - b, axis=1).mean()
+    other = np.linalg.norm(a - np.roll(a, 1, axis=0), axis=1).mean()
+    return own / other
+
+
+def test_major_axis_alignment_makes_features_rotation_invariant():
+    X, _ = make_galaxies(n_samples=120, image_size=24, random_state=0)
+    params = {"latent_dim": 8, "max_epochs": 2, "random_state": 0, "device": "cpu"}
+    aligned = CAEFeaturizer(**params).fit(X)
+    plain = CAEFeaturizer(align=None, **params).fit(X)
+    assert aligned.align == "major_axis"
+    assert rotation_sensitivity(aligned, X) < 0.5 * rotation_sensitivity(plain, X)
+    # the reconstruction is of the aligned galaxy, at any orientation
+    rotated = np.rot90(X, axes=(1, 2)).copy()
+    assert aligned.score(rotated) == pytest.approx(aligned.score(X), rel=0.01)
+
+
+def test_invalid_align(galaxies):
+    train, _ = galaxies
+    with pytest.raises(ValueError, match=r"align must be one of \['major_axis', None\]"):
+        CAEFeaturizer(align="minor", max_epochs=1).fit(train)

@@ -7,6 +7,7 @@ from sklearn.preprocessing import StandardScaler
 from galaxy_sklearn import MoCoFeaturizer
 from galaxy_sklearn.datasets import make_galaxies
 from galaxy_sklearn.featurizers._moco import effective_queue_size
+from galaxy_sklearn.featurizers.tests.test_cae import rotation_sensitivity
 
 
 def _probe_accuracy(featurizer, X, y, X_test, y_test):
@@ -60,6 +61,7 @@ def test_same_seed_same_features_different_seed_different_features():
         ({"temperature": 0}, "temperature"),
         ({"queue_size": 0}, "queue_size"),
         ({"augmentation": "hue"}, "augmentation"),
+        ({"align": True}, "align must be one of"),
         ({"backbone": "nope"}, "Unknown backbone"),
         ({"max_epochs": 0}, "max_epochs"),
         ({"device": "gpu9"}, "device"),
@@ -76,3 +78,13 @@ def test_invalid_parameters_are_reported_at_fit(params, match):
     X, _ = make_galaxies(n_samples=8, image_size=16, random_state=0)
     with pytest.raises(ValueError, match=match):
         MoCoFeaturizer(**params).fit(X)
+
+
+def test_major_axis_alignment_makes_features_rotation_invariant():
+    X, _ = make_galaxies(n_samples=120, image_size=24, random_state=0)
+    params = {"max_epochs": 1, "batch_size": 16, "random_state": 0, "device": "cpu"}
+    aligned = MoCoFeaturizer("simple_cnn", **params).fit(X)
+    plain = MoCoFeaturizer("simple_cnn", align=None, **params).fit(X)
+    assert aligned.net_.module_.image_input.align
+    assert not plain.net_.module_.image_input.align
+    assert rotation_sensitivity(aligned, X) < 0.5 * rotation_sensitivity(plain, X)
