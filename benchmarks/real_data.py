@@ -15,13 +15,17 @@ class and fit seconds. Rows:
 * ``CAEFeaturizer`` + logistic regression, all labels;
 * ``MorphologyFeatures`` + a 500-tree random forest, all labels (the
   classical baseline), with five forest seeds;
+* a logistic regression on 50 principal components of the pixels, with and
+  without ``AlignMajorAxis`` in front (the linear floor);
 * with ``--rows defaults``: ``simple_cnn`` with the library's defaults
   (10 epochs, no augmentation, no class weights, cosine learning rate);
 * with ``--rows schedule``: the all-label ``simple_cnn`` row at a constant
-  learning rate instead of the default cosine schedule.
+  learning rate instead of the default cosine schedule;
+* with ``--rows align``: the MoCo and CAE probe rows with ``align=None``, every
+  galaxy at its own position angle (the featurizers' earlier default).
 
 ``--ablations`` adds shorter MoCo runs that change one thing each: fewer
-epochs, aspect-ratio jitter of the crops, geometric augmentation only, and a
+epochs, no alignment, aspect-ratio jitter of the crops, geometric augmentation only, and a
 gentler resnet stem (a 4x4 instead of a 2x2 final map, four times the compute,
 run for a quarter of the epochs). ``--quick`` runs everything small (about 10
 minutes on 2 CPU cores). Each finished row is appended to the CSV and the
@@ -45,12 +49,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from galaxy_sklearn import (
     CAEFeaturizer,
@@ -60,6 +65,7 @@ from galaxy_sklearn import (
 )
 from galaxy_sklearn.datasets import GALAXY_CLASSES, load_galaxy_zoo2
 from galaxy_sklearn.nn import GalaxyAugmentation, register_backbone
+from galaxy_sklearn.preprocessing import AlignMajorAxis
 
 RESULTS = Path(__file__).parent / "results"
 SEED = 0
@@ -97,6 +103,10 @@ def _resnet18_4x4(in_channels, image_size, pretrained=None):
     from galaxy_sklearn.nn import build_backbone
 
     return build_backbone("resnet18", in_channels, 32, pretrained)
+
+
+def _flat_pixels(images):
+    return images.reshape(len(images), -1).astype(np.float32) / 255
 
 
 def default_data_dir() -> Path:
@@ -156,7 +166,8 @@ def main(argv=None) -> int:
         default="all",
         help=(
             "comma-separated subset of: supervised, moco, cae, morphology, "
-            "ablations, defaults, schedule (default: the first four)"
+            "pixels, ablations, defaults, schedule, align (default: the first "
+            "five)"
         ),
     )
     parser.add_argument("--out", type=Path, default=None, help="output file stem")
@@ -166,9 +177,8 @@ def main(argv=None) -> int:
     if not (data_dir / "labels.csv").is_file():
         parser.error(f"{data_dir} has no labels.csv; pass the gz2_5class folder.")
     epochs = QUICK if args.quick else FULL
-    wanted = {"supervised", "moco", "cae", "morphology"} if args.rows == "all" else set(
-        args.rows.split(",")
-    )  # fmt: skip
+    default_rows = {"supervised", "moco", "cae", "morphology", "pixels"}
+    wanted = default_rows if args.rows == "all" else set(args.rows.split(","))
     if args.ablations:
         wanted.add("ablations")
     stem = args.out or RESULTS / ("real_data_quick" if args.quick else "real_data")
@@ -308,6 +318,26 @@ def main(argv=None) -> int:
         )
         run_probe("CAEFeaturizer + LR", "100%", cae, pretrain_s, X, y)
 
+    if "pixels" in wanted:
+        # the floor for a linear model, and what turning every galaxy to a
+        # common orientation gives it
+        for aligned in (False, True):
+            steps = [AlignMajorAxis()] if aligned else []
+            for labels, Xf, yf in (("100%", X, y), ("10%", X10, y10)):
+                run_classifier(
+                    f"{'AlignMajorAxis + ' if aligned else ''}pixel PCA(50) + LR",
+                    labels,
+                    make_pipeline(
+                        *steps,
+                        FunctionTransformer(_flat_pixels),
+                        PCA(50, random_state=SEED),
+                        StandardScaler(),
+                        LogisticRegression(C=0.1, max_iter=2000),
+                    ),
+                    Xf,
+                    yf,
+                )
+
     if "morphology" in wanted:
         # five forest seeds: one forest's accuracy varies by about 0.01
         for mask, setting in ((False, ""), (True, "mask_neighbours=True")):
@@ -327,10 +357,28 @@ def main(argv=None) -> int:
                     y,
                 )
 
+    if "align" in wanted:
+        # the featurizers as they were before align="major_axis" was their
+        # default: every galaxy at its own position angle
+        moco, pretrain_s = timed(
+            lambda: MoCoFeaturizer(max_epochs=epochs["moco"], align=None, **common).fit(
+                X_all
+            )
+        )
+        run_probe("MoCoFeaturizer(align=None) + LR", "100%", moco, pretrain_s, X, y)
+        run_probe("MoCoFeaturizer(align=None) + LR", "10%", moco, pretrain_s, X10, y10)
+        cae, pretrain_s = timed(
+            lambda: CAEFeaturizer(max_epochs=epochs["cae"], align=None, **common).fit(
+                X_all
+            )
+        )
+        run_probe("CAEFeaturizer(align=None) + LR", "100%", cae, pretrain_s, X, y)
+
     if "ablations" in wanted:
         register_backbone("resnet18_4x4")(_resnet18_4x4)
         variants = {
             "default": ({}, epochs["ablation"]),
+            "align=None": ({"align": None}, epochs["ablation"]),
             "aspect-ratio jitter 3/4-4/3": (
                 {"augmentation": GalaxyAugmentation(aspect=(0.75, 4 / 3))},
                 epochs["ablation"],

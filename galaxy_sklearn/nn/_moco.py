@@ -40,8 +40,8 @@ class MoCo(nn.Module):
     Parameters
     ----------
     image_input : ImageInput
-        Aligns (if asked) and standardises the bands; views are drawn from
-        the aligned images.
+        Aligns (if asked) and standardises the bands; each augmented view
+        goes through it.
     backbone : nn.Module
         Feature extractor with an ``out_features`` attribute.
     augmentation : nn.Module
@@ -120,9 +120,10 @@ class MoCo(nn.Module):
         self.queue_ptr.copy_((self.queue_ptr + len(keys)) % size)
 
     def forward(self, x: torch.Tensor):
-        x = self.image_input.aligned(x)
-        view_q = self.image_input.normalize(self.augmentation(x))
-        view_k = self.image_input.normalize(self.augmentation(x))
+        # each view is aligned after it is drawn, as transform aligns images:
+        # the views differ by flips, zoom, blur, noise, never by orientation
+        view_q = self.image_input(self.augmentation(x))
+        view_k = self.image_input(self.augmentation(x))
         q = F.normalize(self.encoder_q(view_q), dim=1)
         if self.training:
             self._momentum_update()
