@@ -47,7 +47,8 @@ default=None
         ``https://`` URL of one pinned as ``...#sha256=<hex digest>``
         (downloaded through pooch and checked), or a
         fitted :class:`MoCoFeaturizer` with the same backbone, to fine-tune
-        its pretrained encoder.
+        its pretrained encoder (on the images as they come: the featurizer's
+        ``align`` is not carried over, ``augmentation`` rotates instead).
     freeze : bool or int, default=False
         ``True`` keeps the backbone's weights (and batch-norm statistics)
         fixed and trains only the head: a linear probe. An int ``k`` trains

@@ -134,7 +134,7 @@ def test_pretrained_weights_from_a_file(tmp_path, galaxies):
 
 def test_fine_tuning_a_fitted_moco_featurizer(galaxies):
     X, y, _, _ = galaxies
-    moco = MoCoFeaturizer("simple_cnn", **TINY).fit(X[:48])
+    moco = MoCoFeaturizer("simple_cnn", align=None, **TINY).fit(X[:48])
     clf = CNNGalaxyClassifier("simple_cnn", pretrained=moco, freeze=True, **TINY)
     clf.fit(X[:48], y[:48])
     np.testing.assert_allclose(
@@ -147,6 +147,22 @@ def test_fine_tuning_a_fitted_moco_featurizer(galaxies):
     )
     with pytest.raises(ValueError, match="must match"):
         CNNGalaxyClassifier("resnet18", pretrained=moco, **TINY).fit(X[:8], y[:8])
+
+
+def test_fine_tuning_takes_images_as_they_come_from_an_aligning_featurizer(galaxies):
+    X, y, _, _ = galaxies
+    moco = MoCoFeaturizer("simple_cnn", **TINY).fit(X[:48])
+    clf = CNNGalaxyClassifier("simple_cnn", pretrained=moco, freeze=True, **TINY)
+    clf.fit(X[:48], y[:48])
+    assert moco.module_.image_input.align  # the featurizer keeps aligning
+    assert not clf.module_.image_input.align
+    x = network_input(torch.from_numpy(X[:4]), "cpu")
+    np.testing.assert_allclose(
+        clf.module_.backbone(clf.module_.image_input(x)).detach(),
+        moco.module_.backbone(moco.module_.image_input.normalize(x)).detach(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_freeze_for_k_epochs_then_fine_tune(galaxies):
