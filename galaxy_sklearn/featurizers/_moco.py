@@ -40,7 +40,8 @@ class MoCoFeaturizer(
 
     Two random views of each galaxy (any-angle rotation, flips, isotropic
     zoom and shift, blur, noise, brightness; computed on whole batches on the
-    device) go through a query encoder and a momentum-averaged key encoder;
+    device), each turned so that its galaxy's major axis lies along x (by
+    default), go through a query encoder and a momentum-averaged key encoder;
     the InfoNCE loss pulls the two views together and pushes the query away
     from a queue of keys of other galaxies (He et al. 2020; Chen et al. 2020).
     ``transform`` returns the query backbone's features. ``y`` is ignored, so
@@ -64,9 +65,12 @@ class MoCoFeaturizer(
     align : {"major_axis", None}, default="major_axis"
         ``"major_axis"`` rotates each image about its centre so that its
         galaxy's major axis (from the second moments of the central light,
-        :func:`galaxy_sklearn.nn.major_axis_angle`) lies along x, before the
-        views are drawn and in ``transform``. None leaves the images as they
-        are.
+        :func:`galaxy_sklearn.nn.major_axis_angle`) lies along x: every view
+        after it is drawn, and every image in ``transform``. The views of a
+        galaxy then differ by flips, zoom, blur and noise but not by
+        orientation, and the axis ratio lies along fixed axes, where a linear
+        probe reads it (see :doc:`/real_data` for what it changes on Galaxy
+        Zoo 2). None leaves the images as they are.
     max_epochs : int, default=20
         Passes over the training images.
     batch_size : int, default=128
