@@ -25,11 +25,12 @@ class and fit seconds. Rows:
   galaxy at its own position angle (the featurizers' earlier default).
 
 ``--ablations`` adds shorter MoCo runs that change one thing each: fewer
-epochs, no alignment, aspect-ratio jitter of the crops, geometric augmentation only, and a
-gentler resnet stem (a 4x4 instead of a 2x2 final map, four times the compute,
-run for a quarter of the epochs). ``--quick`` runs everything small (about 10
-minutes on 2 CPU cores). Each finished row is appended to the CSV and the
-markdown table is rewritten, so an interrupted run keeps what it measured.
+epochs, no alignment, aspect-ratio jitter of the crops, geometric
+augmentation only, and a gentler resnet stem (a 4x4 instead of a 2x2 final
+map, four times the compute, run for a quarter of the epochs). ``--quick``
+runs everything small (about 10 minutes on 2 CPU cores). Each finished row
+is appended to the CSV and the markdown table is rewritten, so an interrupted
+run keeps what it measured.
 
 Run from the project root::
 

@@ -103,9 +103,7 @@ class GalaxyEstimatorMixin:
         resolve_device(self.device)
         align = getattr(self, "align", None)
         if align is not None and not (isinstance(align, str) and align in ALIGNMENTS):
-            raise ValueError(
-                f"align must be one of {list(ALIGNMENTS)}, got {align!r}."
-            )
+            raise ValueError(f"align must be one of {list(ALIGNMENTS)}, got {align!r}.")
 
     def _image_input(self, images: np.ndarray, min_size: int = 1) -> ImageInput:
         mean, std = channel_stats(images)

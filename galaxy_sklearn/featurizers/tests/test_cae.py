@@ -84,5 +84,6 @@ def test_major_axis_alignment_makes_features_rotation_invariant():
 
 def test_invalid_align(galaxies):
     train, _ = galaxies
-    with pytest.raises(ValueError, match=r"align must be one of \['major_axis', None\]"):
+    expected = r"align must be one of \['major_axis', None\]"
+    with pytest.raises(ValueError, match=expected):
         CAEFeaturizer(align="minor", max_epochs=1).fit(train)

@@ -91,9 +91,9 @@ def test_transformer_makes_elongation_linear():
     # a galaxy at any angle: after alignment, the x and y extents tell an
     # elongated galaxy from a round one
     rng = np.random.default_rng(0)
-    images = np.stack(
-        [ellipse(a, axis_ratio=q) for a, q in zip(rng.uniform(0, 180, 20), [0.3, 1.0] * 10)]
-    )[..., None]
+    angles, ratios = rng.uniform(0, 180, 20), [0.3, 1.0] * 10
+    images = np.stack([ellipse(a, axis_ratio=q) for a, q in zip(angles, ratios)])
+    images = images[..., None]
     out = AlignMajorAxis().fit_transform(images.astype(np.float32))[..., 0]
     centre_row, centre_col = out[:, 24, :].sum(1), out[:, :, 24].sum(1)
     ratio = centre_col / centre_row
