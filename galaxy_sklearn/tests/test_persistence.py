@@ -98,9 +98,8 @@ def test_files_from_before_a_parameter_load_as_they_were_trained(
     # without alignment / at a constant rate: it must not load with the new
     # defaults, which would change its output
     old_value = {"align": None, "lr_schedule": "constant"}[missing]
-    estimator, X = _fit(name, *galaxies)
-    estimator.set_params(**{missing: old_value})
-    estimator.fit(X, galaxies[1]) if name == "classifier" else estimator.fit(X)
+    X, y = galaxies
+    estimator = ESTIMATORS[name]().set_params(**{missing: old_value}).fit(X, y)
     estimator.save(tmp_path / "model.pt")
     state = torch.load(tmp_path / "model.pt", weights_only=True)
     del state["params"][missing]

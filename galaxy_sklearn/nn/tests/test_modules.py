@@ -11,6 +11,7 @@ from galaxy_sklearn.nn import (
     MoCo,
     build_backbone,
     load_backbone_weights,
+    major_axis_angle,
     make_augmentation,
     read_state_dict,
 )
@@ -200,6 +201,30 @@ def test_moco_queue_advances_and_momentum_encoder_follows():
     for k_old, k_new, q in zip(k_before, moco.encoder_k.parameters(), q_params):
         assert torch.allclose(k_new, 0.5 * k_old + 0.5 * q)
     assert all(not p.requires_grad for p in moco.encoder_k.parameters())
+
+
+@pytest.mark.parametrize("align", [True, False])
+def test_moco_views_are_aligned_after_they_are_drawn(align):
+    # an elongated galaxy at 30 degrees; the views rotate it at random
+    yy, xx = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
+    t = math.radians(30)
+    u = (xx - 15.5) * math.cos(t) + (yy - 15.5) * math.sin(t)
+    v = -(xx - 15.5) * math.sin(t) + (yy - 15.5) * math.cos(t)
+    galaxy = torch.exp(-0.5 * ((u / 5) ** 2 + (v / 1.5) ** 2))
+    image_input = ImageInput([0.0], [1.0], align=align)
+    rotate_only = GalaxyAugmentation(
+        zoom=(1.0, 1.0), shift=0.0, blur=0.0, noise=0.0, brightness=0.0
+    )
+    moco = MoCo(image_input, build_backbone("simple_cnn", 1, 32), rotate_only)
+    seen = []
+    moco.encoder_q.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    torch.manual_seed(0)
+    moco(galaxy.expand(16, 1, 32, 32).clone())
+    angles = torch.rad2deg(major_axis_angle(seen[0])).abs()
+    if align:
+        assert angles.max() < 3  # every view lies along x
+    else:
+        assert angles.max() > 45  # the views keep their random angles
 
 
 def test_state_dict_files_load_with_prefixes_and_fail_clearly(tmp_path):
