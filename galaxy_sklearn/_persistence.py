@@ -167,7 +167,8 @@ def load(path, *, device="auto"):
             "expected a file with format " + repr(_FORMAT) + "."
         )
     cls = classes[state["estimator"]]
-    unknown = set(state["params"]) - set(cls().get_params(deep=False))
+    known = cls().get_params(deep=False)
+    unknown = set(state["params"]) - set(known)
     # only data attributes: never a name that would shadow a method
     unknown |= {
         key
@@ -179,11 +180,7 @@ def load(path, *, device="auto"):
             f"{path} sets {sorted(unknown)}, which a {cls.__name__} does not have; "
             "it was not written by this version of galaxy-sklearn's save()."
         )
-    params = {
-        key: value
-        for key, value in _ADDED_PARAMS.items()
-        if key in cls().get_params(deep=False)
-    }
+    params = {key: value for key, value in _ADDED_PARAMS.items() if key in known}
     params.update(state["params"])
     estimator = cls(**params)
     estimator.set_params(device=device)

@@ -118,7 +118,7 @@ def align_major_axis(x: torch.Tensor, window: float = 1 / 6) -> torch.Tensor:
         ],
         dim=1,
     ).to(x.dtype)
-    sky = torch.stack([_sky(x[:, c]) for c in range(channels)], dim=1)[:, :, None, None]
+    sky = _sky(x.reshape(n * channels, height, width)).view(n, channels, 1, 1)
     grid = F.affine_grid(theta, [n, channels, height, width], align_corners=False)
     rotated = F.grid_sample(x - sky, grid, padding_mode="zeros", align_corners=False)
     return rotated + sky

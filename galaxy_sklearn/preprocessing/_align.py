@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import numbers
 
-import numpy as np
-import torch
-
 from ..nn import align_major_axis
-from ._base import ImageTransformerMixin
-
-# Images rotated per chunk, so float copies stay small.
-_CHUNK = 256
+from ._base import ImageTransformerMixin, map_batches
 
 
 def _check_window(window):
@@ -70,14 +64,8 @@ class AlignMajorAxis(ImageTransformerMixin):
         _check_window(self.window)
 
     def _transform_images(self, images):
-        uint8 = images.dtype == np.uint8
-        out = np.empty(images.shape, dtype=np.uint8 if uint8 else np.float32)
-        for start in range(0, len(images), _CHUNK):
-            chunk = torch.from_numpy(
-                np.ascontiguousarray(images[start : start + _CHUNK], dtype=np.float32)
-            ).permute(0, 3, 1, 2)
-            rotated = align_major_axis(chunk, self.window).permute(0, 2, 3, 1)
-            if uint8:
-                rotated = rotated.round().clamp(0, 255)
-            out[start : start + _CHUNK] = rotated.numpy()
-        return out
+        return map_batches(
+            images,
+            lambda batch: align_major_axis(batch, self.window),
+            images.shape[1:3],
+        )

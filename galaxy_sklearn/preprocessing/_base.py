@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import numpy as np
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._validation import check_images, record_images, to_layout
+
+# Images processed per chunk, so float copies stay small.
+_CHUNK = 256
+
+
+def map_batches(images: np.ndarray, fn, out_size: tuple[int, int]) -> np.ndarray:
+    """Apply ``fn`` (channels-first float tensors in and out) to channels-last
+    images, a chunk at a time, into an ``(n, *out_size, C)`` array: uint8
+    stays uint8 (rounded), anything else becomes float32."""
+    uint8 = images.dtype == np.uint8
+    out = np.empty(
+        (len(images), *out_size, images.shape[-1]),
+        dtype=np.uint8 if uint8 else np.float32,
+    )
+    for start in range(0, len(images), _CHUNK):
+        chunk = torch.from_numpy(
+            np.ascontiguousarray(images[start : start + _CHUNK], dtype=np.float32)
+        ).permute(0, 3, 1, 2)
+        result = fn(chunk).permute(0, 2, 3, 1)
+        if uint8:
+            result = result.round().clamp(0, 255)
+        out[start : start + _CHUNK] = result.numpy()
+    return out
 
 
 class ImageTransformerMixin(TransformerMixin, BaseEstimator):

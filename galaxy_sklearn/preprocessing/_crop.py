@@ -5,13 +5,9 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-import torch
 import torch.nn.functional as F
 
-from ._base import ImageTransformerMixin
-
-# Images resized per chunk, so float copies stay small.
-_CHUNK = 256
+from ._base import ImageTransformerMixin, map_batches
 
 
 def _size_pair(value, name, allow_fraction=False):
@@ -58,7 +54,7 @@ def center_crop_resize(images: np.ndarray, crop=None, image_size=None) -> np.nda
     """
     crop = _size_pair(crop, "crop", allow_fraction=True)
     size = _size_pair(image_size, "image_size")
-    n, height, width = images.shape[:3]
+    height, width = images.shape[1:3]
     if crop is not None:
         if not isinstance(crop[0], numbers.Integral):
             crop = (max(1, round(crop[0] * height)), max(1, round(crop[1] * width)))
@@ -71,19 +67,13 @@ def center_crop_resize(images: np.ndarray, crop=None, image_size=None) -> np.nda
     if size is None or tuple(images.shape[1:3]) == tuple(size):
         # a copy, never a view of the caller's array
         return images.astype(np.uint8 if images.dtype == np.uint8 else np.float32)
-    out_dtype = np.uint8 if images.dtype == np.uint8 else np.float32
-    out = np.empty((n, *size, images.shape[-1]), dtype=out_dtype)
-    for start in range(0, n, _CHUNK):
-        chunk = torch.from_numpy(
-            np.ascontiguousarray(images[start : start + _CHUNK], dtype=np.float32)
-        ).permute(0, 3, 1, 2)
-        resized = F.interpolate(
-            chunk, size=size, mode="bilinear", antialias=True, align_corners=False
-        ).permute(0, 2, 3, 1)
-        if out_dtype == np.uint8:
-            resized = resized.round().clamp(0, 255)
-        out[start : start + _CHUNK] = resized.numpy()
-    return out
+    return map_batches(
+        images,
+        lambda batch: F.interpolate(
+            batch, size=size, mode="bilinear", antialias=True, align_corners=False
+        ),
+        size,
+    )
 
 
 class CenterCropResize(ImageTransformerMixin):
